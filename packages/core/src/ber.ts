@@ -1,0 +1,347 @@
+/**
+ * BER TLV codec (ITU-T X.690 §8.1) for the ACSE of DLMS (IEC 62056-5-3 §8, Green Book AARQ/AARE)
+ * and ANSI C12.22: any tag class, high tag numbers, definite lengths in short and long form,
+ * primitive and constructed encodings, OBJECT IDENTIFIER and RELATIVE-OID contents, INTEGER and
+ * BIT STRING contents.
+ *
+ * Indefinite lengths (X.690 §8.1.3.6) are rejected with `IndefiniteLength` (203): neither protocol
+ * uses them, and accepting them would make re-encoding inexact.
+ */
+import { Reader } from './bytes/reader.js';
+import { Writer } from './bytes/writer.js';
+import { ErrorCode, MeterkitError } from './errors.js';
+
+/** BER tag class (X.690 §8.1.2.2). */
+export type BerTagClass = 'universal' | 'application' | 'context' | 'private';
+
+const CLASS_BITS: Record<BerTagClass, number> = {
+  universal: 0x00,
+  application: 0x40,
+  context: 0x80,
+  private: 0xc0,
+};
+const CLASSES: readonly BerTagClass[] = ['universal', 'application', 'context', 'private'];
+
+/** The largest tag number accepted (fits in four subsequent identifier octets, 28 bits). */
+export const BER_MAX_TAG = 0x0fff_ffff;
+/** Default nesting limit of `decodeBerTree`. */
+export const BER_MAX_DEPTH = 64;
+
+/** A decoded BER identifier + length header. */
+export interface BerHeader {
+  readonly tagClass: BerTagClass;
+  readonly constructed: boolean;
+  /** Tag number. */
+  readonly tag: number;
+  /** Content length in bytes. */
+  readonly length: number;
+  /** Bytes taken by identifier + length octets. */
+  readonly headerLength: number;
+}
+
+/** One decoded TLV. `value` and `raw` are views into the input. */
+export interface BerTlv extends BerHeader {
+  /** Content octets. */
+  readonly value: Uint8Array;
+  /** The whole TLV (identifier, length, content). */
+  readonly raw: Uint8Array;
+  /** Absolute offset of the identifier octet. */
+  readonly offset: number;
+  /** Children, when constructed and decoded as a tree. */
+  readonly children?: readonly BerTlv[];
+}
+
+/** A TLV to encode: primitive with `value`, or constructed with `children` (or a prepared `value`). */
+export interface BerNode {
+  readonly tagClass: BerTagClass;
+  readonly constructed: boolean;
+  readonly tag: number;
+  readonly value?: Uint8Array;
+  readonly children?: readonly BerNode[];
+}
+
+/** Reads identifier and length octets (X.690 §8.1.2, §8.1.3). Does not check the content fits. */
+export function readBerHeader(r: Reader, path?: string): BerHeader {
+  const start = r.pos;
+  const first = r.u8(path);
+  const tagClass = CLASSES[first >> 6]!;
+  const constructed = (first & 0x20) !== 0;
+  let tag = first & 0x1f;
+  if (tag === 0x1f) {
+    tag = 0;
+    let octets = 0;
+    for (;;) {
+      const b = r.u8(path);
+      if (octets === 0 && b === 0x80)
+        r.fail(ErrorCode.ValueInvalid, 'tag number has a leading zero octet', path, r.pos - 1);
+      octets++;
+      if (octets > 4) r.fail(ErrorCode.TagTooLarge, `tag number longer than 4 octets`, path, start);
+      tag = tag * 128 + (b & 0x7f);
+      if ((b & 0x80) === 0) break;
+    }
+    if (tag < 31) r.fail(ErrorCode.ValueInvalid, `tag number ${tag} must use the low-tag form`, path, start);
+  }
+  const length = r.berLength(path);
+  return { tagClass, constructed, tag, length, headerLength: r.pos - start };
+}
+
+/** Reads one TLV (content not decoded further), checking the length against the bytes left. */
+export function readBerTlv(r: Reader, path?: string): BerTlv {
+  const start = r.pos;
+  const h = readBerHeader(r, path);
+  if (h.length > r.end - r.pos) {
+    r.fail(
+      ErrorCode.LengthOverrun,
+      `length ${h.length} exceeds the ${r.end - r.pos} bytes left`,
+      path,
+      start + 1,
+    );
+  }
+  const value = r.bytes(h.length, path);
+  return { ...h, value, raw: r.buf.subarray(start, r.pos), offset: r.base + start };
+}
+
+/** Decodes exactly one TLV filling `bytes` (trailing bytes → `TrailingBytes`). */
+export function decodeBerTlv(bytes: Uint8Array, path?: string, base = 0): BerTlv {
+  const r = new Reader(bytes, 0, bytes.length, base);
+  const tlv = readBerTlv(r, path);
+  r.expectEnd(path);
+  return tlv;
+}
+
+/**
+ * Decodes a sequence of TLVs filling `bytes`, recursing into constructed ones, up to `maxDepth`
+ * levels (`NestingTooDeep`, 209, beyond). Offsets are absolute from `base`.
+ */
+export function decodeBerTree(
+  bytes: Uint8Array,
+  options: { maxDepth?: number; base?: number } = {},
+): BerTlv[] {
+  const maxDepth = options.maxDepth ?? BER_MAX_DEPTH;
+  const walk = (r: Reader, depth: number): BerTlv[] => {
+    if (depth > maxDepth) r.fail(ErrorCode.NestingTooDeep, `nesting deeper than ${maxDepth}`);
+    const out: BerTlv[] = [];
+    while (!r.atEnd) {
+      const tlv = readBerTlv(r);
+      if (tlv.constructed) {
+        const sub = new Reader(
+          r.buf,
+          tlv.offset - r.base + tlv.headerLength,
+          tlv.offset - r.base + tlv.raw.length,
+          r.base,
+        );
+        out.push({ ...tlv, children: walk(sub, depth + 1) });
+      } else {
+        out.push(tlv);
+      }
+    }
+    return out;
+  };
+  return walk(new Reader(bytes, 0, bytes.length, options.base ?? 0), 1);
+}
+
+/** Writes identifier octets (X.690 §8.1.2). */
+export function writeBerTag(w: Writer, tagClass: BerTagClass, constructed: boolean, tag: number): void {
+  if (!Number.isInteger(tag) || tag < 0 || tag > BER_MAX_TAG) {
+    throw new MeterkitError(ErrorCode.TagTooLarge, `tag number ${tag} outside 0..${BER_MAX_TAG}`);
+  }
+  const lead = CLASS_BITS[tagClass] | (constructed ? 0x20 : 0);
+  if (tag < 31) {
+    w.u8(lead | tag);
+    return;
+  }
+  w.u8(lead | 0x1f);
+  const groups: number[] = [];
+  let t = tag;
+  do {
+    groups.unshift(t & 0x7f);
+    t = Math.floor(t / 128);
+  } while (t > 0);
+  for (let i = 0; i < groups.length; i++) w.u8(groups[i]! | (i < groups.length - 1 ? 0x80 : 0));
+}
+
+/** Writes a TLV with the given content in the shortest length form. */
+export function writeBerTlv(
+  w: Writer,
+  tagClass: BerTagClass,
+  constructed: boolean,
+  tag: number,
+  value: Uint8Array,
+): void {
+  writeBerTag(w, tagClass, constructed, tag);
+  w.berLength(value.length);
+  w.bytes(value);
+}
+
+/** Encodes a node tree (children encoded recursively) to bytes. */
+export function encodeBerNode(node: BerNode, w: Writer = new Writer()): Uint8Array {
+  writeNode(w, node);
+  return w.finish();
+}
+
+function writeNode(w: Writer, node: BerNode): void {
+  if (node.children !== undefined) {
+    const inner = new Writer();
+    for (const c of node.children) writeNode(inner, c);
+    writeBerTlv(w, node.tagClass, node.constructed, node.tag, inner.written());
+  } else {
+    writeBerTlv(w, node.tagClass, node.constructed, node.tag, node.value ?? new Uint8Array(0));
+  }
+}
+
+/**
+ * Decodes OBJECT IDENTIFIER content octets (X.690 §8.19) to dotted form (`2.16.756.5.8.1.1`).
+ * Arcs of any size are exact (bigint arithmetic past 2^53). `offset` is for error reporting.
+ */
+export function decodeOid(content: Uint8Array, offset = 0, path?: string): string {
+  return decodeArcs(content, true, offset, path);
+}
+
+/** Decodes RELATIVE-OID content octets (X.690 §8.20) to dotted form without a leading dot (`123.4`). */
+export function decodeRelativeOid(content: Uint8Array, offset = 0, path?: string): string {
+  return decodeArcs(content, false, offset, path);
+}
+
+function decodeArcs(
+  content: Uint8Array,
+  absolute: boolean,
+  offset: number,
+  path: string | undefined,
+): string {
+  if (content.length === 0)
+    throw new MeterkitError(ErrorCode.ValueInvalid, 'empty object identifier', { offset, path });
+  const arcs: string[] = [];
+  let i = 0;
+  while (i < content.length) {
+    const arcStart = i;
+    if (content[i] === 0x80) {
+      throw new MeterkitError(ErrorCode.ValueInvalid, 'object identifier arc has a leading zero octet', {
+        offset: offset + i,
+        path,
+      });
+    }
+    let small = 0;
+    let big: bigint | undefined;
+    for (;;) {
+      if (i >= content.length) {
+        throw new MeterkitError(ErrorCode.Truncated, 'object identifier arc not terminated', {
+          offset: offset + arcStart,
+          path,
+        });
+      }
+      const b = content[i++]!;
+      if (big === undefined && small < 2 ** 45) small = small * 128 + (b & 0x7f);
+      else {
+        big = (big ?? BigInt(small)) * 128n + BigInt(b & 0x7f);
+      }
+      if ((b & 0x80) === 0) break;
+    }
+    if (absolute && arcs.length === 0) {
+      const v = big ?? BigInt(small);
+      if (v < 40n) arcs.push('0', v.toString());
+      else if (v < 80n) arcs.push('1', (v - 40n).toString());
+      else arcs.push('2', (v - 80n).toString());
+    } else {
+      arcs.push(big === undefined ? String(small) : big.toString());
+    }
+  }
+  return arcs.join('.');
+}
+
+function parseArcs(text: string): bigint[] {
+  const t = text.startsWith('.') ? text.slice(1) : text;
+  if (!/^\d+(\.\d+)*$/.test(t))
+    throw new MeterkitError(ErrorCode.InvalidArgument, `'${text}' is not a dotted OID`);
+  return t.split('.').map((s) => BigInt(s));
+}
+
+function writeArc(out: number[], v: bigint): void {
+  const groups: number[] = [];
+  do {
+    groups.unshift(Number(v & 0x7fn));
+    v >>= 7n;
+  } while (v > 0n);
+  for (let i = 0; i < groups.length; i++) out.push(groups[i]! | (i < groups.length - 1 ? 0x80 : 0));
+}
+
+/** Encodes a dotted OID (`2.16.840.1`) as OBJECT IDENTIFIER content octets (X.690 §8.19). */
+export function encodeOid(oid: string): Uint8Array {
+  const arcs = parseArcs(oid);
+  if (arcs.length < 2)
+    throw new MeterkitError(ErrorCode.InvalidArgument, `OID '${oid}' needs at least two arcs`);
+  const [a, b] = arcs as [bigint, bigint];
+  if (a > 2n || (a < 2n && b > 39n))
+    throw new MeterkitError(ErrorCode.InvalidArgument, `OID '${oid}' has invalid first arcs`);
+  const out: number[] = [];
+  writeArc(out, a * 40n + b);
+  for (let i = 2; i < arcs.length; i++) writeArc(out, arcs[i]!);
+  return Uint8Array.from(out);
+}
+
+/** Encodes a dotted relative OID (`123.4` or `.123.4`) as RELATIVE-OID content octets (X.690 §8.20). */
+export function encodeRelativeOid(oid: string): Uint8Array {
+  const out: number[] = [];
+  for (const arc of parseArcs(oid)) writeArc(out, arc);
+  return Uint8Array.from(out);
+}
+
+/**
+ * Decodes INTEGER content octets (X.690 §8.3): two's complement, big-endian. Returns a number
+ * when it fits exactly, else a bigint. Empty content → `ValueInvalid`.
+ */
+export function decodeBerInteger(content: Uint8Array, offset = 0, path?: string): number | bigint {
+  if (content.length === 0)
+    throw new MeterkitError(ErrorCode.ValueInvalid, 'empty INTEGER', { offset, path });
+  if (content.length <= 6) {
+    let u = 0;
+    for (const b of content) u = u * 256 + b;
+    return content[0]! & 0x80 ? u - 2 ** (8 * content.length) : u;
+  }
+  let v = 0n;
+  for (const b of content) v = (v << 8n) | BigInt(b);
+  return BigInt.asIntN(8 * content.length, v);
+}
+
+/** Encodes an integer as minimal INTEGER content octets (X.690 §8.3.2). */
+export function encodeBerInteger(value: number | bigint): Uint8Array {
+  let v = BigInt(value);
+  const out: number[] = [];
+  for (;;) {
+    const byte = Number(v & 0xffn);
+    out.unshift(byte);
+    v >>= 8n;
+    if ((v === 0n && (byte & 0x80) === 0) || (v === -1n && (byte & 0x80) !== 0)) break;
+  }
+  return Uint8Array.from(out);
+}
+
+/** A BIT STRING (X.690 §8.6): the bytes and the count of unused bits in the last one. */
+export interface BerBitString {
+  readonly unusedBits: number;
+  readonly bytes: Uint8Array;
+}
+
+/** Decodes BIT STRING content octets (primitive form). */
+export function decodeBitString(content: Uint8Array, offset = 0, path?: string): BerBitString {
+  if (content.length === 0)
+    throw new MeterkitError(ErrorCode.Truncated, 'BIT STRING without its unused-bits octet', {
+      offset,
+      path,
+    });
+  const unusedBits = content[0]!;
+  if (unusedBits > 7 || (content.length === 1 && unusedBits !== 0)) {
+    throw new MeterkitError(ErrorCode.ValueInvalid, `BIT STRING unused-bits count ${unusedBits} invalid`, {
+      offset,
+      path,
+    });
+  }
+  return { unusedBits, bytes: content.subarray(1) };
+}
+
+/** Encodes BIT STRING content octets. */
+export function encodeBitString(bits: BerBitString): Uint8Array {
+  const out = new Uint8Array(bits.bytes.length + 1);
+  out[0] = bits.unusedBits;
+  out.set(bits.bytes, 1);
+  return out;
+}
