@@ -1,0 +1,2 @@
+/** @meterkit/conformance public API. */
+export {};

@@ -1,0 +1,2 @@
+/** @meterkit/c1222 public API (filled in as the codecs land). */
+export {};

@@ -1,0 +1,2 @@
+/** @meterkit/cli public API (filled in as the codecs land). */
+export {};

@@ -1,0 +1,2 @@
+/** @meterkit/dlms public API (filled in as the codecs land). */
+export {};
