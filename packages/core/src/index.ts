@@ -11,3 +11,4 @@ export * from './cmac.js';
 export * from './crc16.js';
 export * from './errors.js';
 export * from './json.js';
+export * from './pcapng/index.js';

@@ -1,0 +1,131 @@
+import type { BenchCase } from './case.js';
+
+/** How long the runner spends on each case. */
+export interface RunOptions {
+  /** Warm-up time in ms (JIT settles, batch size is calibrated). Default 200. */
+  readonly warmupMs?: number;
+  /** Number of timed runs; the median is reported. Default 5. */
+  readonly runs?: number;
+  /** Length of each timed run in ms. Default 300. */
+  readonly runMs?: number;
+}
+
+/** One case's result. */
+export interface CaseResult {
+  readonly name: string;
+  /** Median operations per second over the timed runs. */
+  readonly opsPerSec: number;
+  /** Median throughput in MB/s (10^6 bytes), or null when the case has no `bytesPerOp`. */
+  readonly mbPerSec: number | null;
+  readonly bytesPerOp: number | null;
+  /** The case compared with, or null. */
+  readonly baseline: string | null;
+  /**
+   * This case's cost over the baseline's, measured in the same run: per byte when both cases declare
+   * `bytesPerOp` (baseline MB/s ÷ this MB/s), otherwise per operation (baseline ops/s ÷ this ops/s).
+   * 3 means "three times as expensive". Null without a baseline.
+   */
+  readonly ratio: number | null;
+  /** ops/s of every timed run, in order. */
+  readonly samples: readonly number[];
+}
+
+let sink = 0;
+
+/** Folds a case's return value into a global so the work cannot be optimised away. */
+function consume(value: unknown): void {
+  if (typeof value === 'number') sink = (sink + value) | 0;
+  else if (value !== undefined && value !== null) sink = (sink + 1) | 0;
+}
+
+/** The last folded value (read it somewhere so `consume` is never dead itself). */
+export function blackhole(): number {
+  return sink;
+}
+
+function now(): number {
+  return performance.now();
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Times one case: warm-up with batch calibration, then `runs` timed runs. Returns ops/s per run. */
+export function measure(c: BenchCase, options: RunOptions = {}): number[] {
+  const warmupMs = options.warmupMs ?? 200;
+  const runs = Math.max(1, options.runs ?? 5);
+  const runMs = options.runMs ?? 300;
+  const run = c.run;
+  // Calibrate a batch so one batch takes about 1/20 of a run (and at least one op).
+  let batch = 1;
+  const target = Math.max(0.05, runMs / 20);
+  const warmEnd = now() + warmupMs;
+  do {
+    const t0 = now();
+    for (let i = 0; i < batch; i++) consume(run());
+    const took = now() - t0;
+    if (took < target && batch < 1 << 30) batch *= 2;
+  } while (now() < warmEnd);
+  const samples: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    let ops = 0;
+    const t0 = now();
+    let elapsed = 0;
+    do {
+      for (let i = 0; i < batch; i++) consume(run());
+      ops += batch;
+      elapsed = now() - t0;
+    } while (elapsed < runMs);
+    samples.push((ops * 1000) / elapsed);
+  }
+  return samples;
+}
+
+/**
+ * Runs `cases` in order and computes throughput and baseline ratios. `onResult` sees each result
+ * as it is ready (for progress output).
+ */
+export function runCases(
+  cases: readonly BenchCase[],
+  options: RunOptions = {},
+  onResult?: (result: CaseResult) => void,
+): CaseResult[] {
+  const measured = new Map<string, { c: BenchCase; samples: number[]; ops: number }>();
+  const results: CaseResult[] = [];
+  const order = [...cases].sort(
+    (a, b) => Number(a.baseline !== undefined) - Number(b.baseline !== undefined),
+  );
+  for (const c of order) {
+    const samples = measure(c, options);
+    measured.set(c.name, { c, samples, ops: median(samples) });
+  }
+  for (const c of cases) {
+    const m = measured.get(c.name)!;
+    const bytes = c.bytesPerOp ?? null;
+    const mbPerSec = bytes === null ? null : (m.ops * bytes) / 1e6;
+    const base = c.baseline === undefined ? undefined : measured.get(c.baseline);
+    let ratio: number | null = null;
+    if (base !== undefined) {
+      const baseBytes = base.c.bytesPerOp;
+      ratio =
+        bytes !== null && baseBytes !== undefined
+          ? (base.ops * baseBytes) / (m.ops * bytes)
+          : base.ops / m.ops;
+    }
+    const result: CaseResult = {
+      name: c.name,
+      opsPerSec: m.ops,
+      mbPerSec,
+      bytesPerOp: bytes,
+      baseline: base === undefined ? null : base.c.name,
+      ratio,
+      samples: m.samples,
+    };
+    results.push(result);
+    onResult?.(result);
+  }
+  return results;
+}

@@ -1,0 +1,12 @@
+/** Capture inputs of the conformance harness: pcap and pcapng streaming readers and the link-layer decoder. */
+export * from './capture-file.js';
+export * from './capture-packet.js';
+export * from './capture-reader.js';
+export * from './decode-packet.js';
+export * from './internet-checksum.js';
+export * from './ip-header.js';
+export * from './link-layer.js';
+export * from './pcap.js';
+export * from './pcapng.js';
+export * from './record-framer.js';
+export * from './transport-header.js';
