@@ -3,6 +3,7 @@ import { MeterkitError } from '@meterkit/core';
 import yargs from 'yargs';
 import type { CommandContext } from './commands/context.js';
 import { decodeCommand } from './commands/decode.js';
+import './decode/adapters.js';
 import { demoCommand } from './commands/demo.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { type CliIo, colorsFor } from './io.js';
@@ -27,7 +28,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     exitCode: ExitCode.Ok,
     debug: argv.includes('--debug'),
   };
-  const parser = yargs([...argv])
+  // yargs reads a bare `-` as a flag; carry it through as `@-` (also accepted from users)
+  const args = argv.map((a) => (a === '-' ? '@-' : a));
+  const parser = yargs(args)
     .scriptName('meterkit')
     .usage(
       '$0 <command> [options]\n\nProbe, simulate and decode DLMS/COSEM, ANSI C12.18/C12.22 and IEEE 2030.5 meters.',
@@ -57,7 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     });
   try {
     let output = '';
-    await parser.parseAsync([...argv], {}, (_err: unknown, _argv: unknown, out: string) => {
+    await parser.parseAsync(args, {}, (_err: unknown, _argv: unknown, out: string) => {
       output = out;
     });
     if (output) io.out(`${output}\n`);

@@ -11,33 +11,31 @@ export interface DecodeInput {
   readonly origin: string;
 }
 
-const HEXISH = /^[\s0-9a-fA-FxX:,_-]*$/;
-
 /** True when no byte is a control character other than tab, CR, LF, FF or VT. */
 function isPrintable(raw: Uint8Array): boolean {
   for (const b of raw) if ((b < 0x20 && (b < 0x09 || b > 0x0d)) || b === 0x7f) return false;
   return true;
 }
 
-function classify(raw: Uint8Array, origin: string, allowBinary: boolean): DecodeInput {
+function classify(raw: Uint8Array, origin: string): DecodeInput {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(raw);
   const trimmed = text.trimStart().replace(/^\uFEFF/, '');
   if (trimmed.startsWith('<')) return { bytes: raw, text: trimmed, origin };
-  const printable = isPrintable(raw);
-  if (printable && HEXISH.test(text) && text.trim() !== '')
+  // printable text must be hex (fromHex reports the first bad character); anything else is raw bytes
+  if (isPrintable(raw)) {
+    if (text.trim() === '')
+      throw new MeterkitError(ErrorCode.HexInvalid, 'the input is empty', { offset: 0 });
     return { bytes: fromHex(text), text: undefined, origin };
-  if (!allowBinary) {
-    throw new MeterkitError(ErrorCode.HexInvalid, 'input is neither hex nor an XML document', { offset: 0 });
   }
   return { bytes: raw, text: undefined, origin };
 }
 
 /**
  * Reads `decode`'s positional argument: hex (spaces, colons and `0x` allowed), `@file` (a file of raw
- * bytes, of hex, or an XML document), or `-` for standard input (the same three forms).
+ * bytes, of hex, or an XML document), or `-` (or `@-`) for standard input (the same three forms).
  */
 export async function readDecodeInput(arg: string, io: CliIo): Promise<DecodeInput> {
-  if (arg === '-') return classify(await io.readStdin(), 'stdin', true);
+  if (arg === '-' || arg === '@-') return classify(await io.readStdin(), 'stdin');
   if (arg.startsWith('@')) {
     const path = arg.slice(1);
     let raw: Uint8Array;
@@ -52,9 +50,9 @@ export async function readDecodeInput(arg: string, io: CliIo): Promise<DecodeInp
         },
       );
     }
-    return classify(raw, path, true);
+    return classify(raw, path);
   }
-  return classify(new TextEncoder().encode(arg), 'argument', false);
+  return classify(new TextEncoder().encode(arg), 'argument');
 }
 
 /**

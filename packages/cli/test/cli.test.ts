@@ -47,7 +47,7 @@ t.test('usage errors exit 2 with a hint', async (t) => {
 t.test('decode failures exit 1 with one line: code, offset', async (t) => {
   const io = captureIo();
   t.equal(await runCli(['decode', '7e a0 zz'], io), ExitCode.ProtocolError);
-  t.equal(io.stderr(), 'meterkit: E210 hex-invalid at offset 0: input is neither hex nor an XML document\n');
+  t.equal(io.stderr(), "meterkit: E210 hex-invalid at offset 6: 'z' is not a hex digit\n");
   const io2 = captureIo();
   t.equal(await runCli(['decode', '55aa'], io2), ExitCode.ProtocolError);
   t.match(io2.stderr(), /^meterkit: E213 unknown-protocol at offset 0: .*--protocol/);

@@ -1,2 +1,25 @@
-/** @meterkit/ieee2030-5 public API (filled in as the codecs land). */
-export {};
+/**
+ * @meterkit/ieee2030-5: IEEE 2030.5 (Smart Energy Profile 2) and CSIP-AUS: the resource model
+ * generated from sep.xsd, a schema-driven XML codec, schema validation through xmllint-wasm,
+ * LFDI/SFDI/PIN identities, the §6.11 certificate profile and the TLS 1.2 CCM-8 options.
+ */
+export * from './errors.js';
+export * from './ids.js';
+export * from './model/generated/complex-types.js';
+export * from './model/generated/elements.js';
+export * from './model/generated/enumerations.js';
+export * from './model/generated/schema-info.js';
+export * from './model/generated/simple-types.js';
+export type * from './model/generated/types.js';
+export * from './model/lookup.js';
+export type * from './model/meta.js';
+export * from './pki/certificate.js';
+export * from './pki/profile.js';
+export * from './pki/test-pki.js';
+export * from './tls.js';
+export * from './xml/codec.js';
+export * from './xml/detect.js';
+export * from './xml/deviation.js';
+export { DEFAULT_XML_LIMITS, type XmlLimits } from './xml/reader.js';
+export * from './xml/validate.js';
+export * from './scheduler/index.js';

@@ -20,7 +20,8 @@ const XDLMS_TAGS = new Set([
 
 /**
  * Guesses the protocol of an input by its first bytes (DESIGN.md, "The CLI decode contract"):
- * 2030.5 XML (`<`), HDLC (`7E … 7E`), the DLMS wrapper (`00 01`), C12.18 (`EE`), ACSE `60 …`
+ * 2030.5 XML (`<`), HDLC (`7E … 7E`), the DLMS wrapper (`00 01`), an M-Bus long frame (`68 L L 68 … 16`),
+ * C12.18 (`EE`), ACSE `60 …`
  * (DLMS when its application context is 2.16.756.5.8.1.x, else C12.22), a ciphered or plain
  * xDLMS APDU tag. Returns undefined when nothing fits.
  */
@@ -32,6 +33,7 @@ export function detectProtocol(input: DecodeInput): ProtocolName | undefined {
   if (first === 0x7e && b.length >= 2 && b[b.length - 1] === 0x7e) return 'dlms';
   if (first === 0x00 && b[1] === 0x01 && b.length >= 8) return 'dlms';
   if (first === 0xee) return 'c1218';
+  if (first === 0x68 && b[3] === 0x68 && b[b.length - 1] === 0x16) return 'dlms';
   if (first === 0xe6 && (b[1] === 0xe6 || b[1] === 0xe7) && b[2] === 0x00) return 'dlms';
   if (first === 0x60) return contains(b.subarray(0, 24), DLMS_CONTEXT) ? 'dlms' : 'c1222';
   if (XDLMS_TAGS.has(first) || (first >= 0xc8 && first <= 0xdf)) return 'dlms';

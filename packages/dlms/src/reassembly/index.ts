@@ -1,0 +1,3 @@
+/** Reassembly of HDLC segments and of block-transfer blocks into whole APDUs. */
+export * from './blocks.js';
+export * from './hdlc-segments.js';
