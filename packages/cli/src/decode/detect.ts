@@ -32,7 +32,7 @@ export function detectProtocol(input: DecodeInput): ProtocolName | undefined {
   const first = b[0]!;
   if (first === 0x7e && b.length >= 2 && b[b.length - 1] === 0x7e) return 'dlms';
   if (first === 0x00 && b[1] === 0x01 && b.length >= 8) return 'dlms';
-  if (first === 0xee) return 'c1218';
+  if (first === 0xee || (b.length === 1 && (first === 0x06 || first === 0x15))) return 'c1218';
   if (first === 0x68 && b[3] === 0x68 && b[b.length - 1] === 0x16) return 'dlms';
   if (first === 0xe6 && (b[1] === 0xe6 || b[1] === 0xe7) && b[2] === 0x00) return 'dlms';
   if (first === 0x60) return contains(b.subarray(0, 24), DLMS_CONTEXT) ? 'dlms' : 'c1222';
