@@ -3,7 +3,16 @@
  * generated from sep.xsd, a schema-driven XML codec, schema validation through xmllint-wasm,
  * LFDI/SFDI/PIN identities, the §6.11 certificate profile and the TLS 1.2 CCM-8 options.
  */
+
+export * from './client/client.js';
+export * from './client/listener.js';
+export * from './client/loopback.js';
+export * from './client/transport.js';
 export * from './errors.js';
+export * from './http/document.js';
+export * from './http/media.js';
+export * from './http/paging.js';
+export * from './http/status.js';
 export * from './ids.js';
 export * from './model/generated/complex-types.js';
 export * from './model/generated/elements.js';
@@ -17,6 +26,14 @@ export * from './pki/certificate.js';
 export * from './pki/profile.js';
 export * from './pki/test-pki.js';
 export * from './scheduler/index.js';
+export * from './server/admin.js';
+export type * from './server/config.js';
+export type * from './server/exchange.js';
+export * from './server/json.js';
+export * from './server/listen.js';
+export * from './server/server.js';
+export * from './server/store.js';
+export * from './server/subscriptions.js';
 export * from './tls.js';
 export * from './xml/codec.js';
 export * from './xml/detect.js';

@@ -1,0 +1,130 @@
+/**
+ * HTTP transport of the IEEE 2030.5 client (IEEE 2030.5-2018 §5.5 HTTP binding over §6.11 TLS):
+ * one persistent connection to the server over mutual TLS 1.2 with
+ * TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (`sepTlsClientOptions`: the server is identified by the LFDI
+ * of its certificate; chain verification is never switched off), or plain HTTP for tests.
+ * `application/sep+xml` bodies in and out. The client logic sits on the small
+ * `SepClientTransport` interface, so tests and replays can put anything underneath.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { ErrorCode, MeterkitError } from '@meterkit/core';
+import { SEP_XML } from '../http/media.js';
+import { type SepPeerPolicy, type SepTlsCredentials, sepTlsClientOptions } from '../tls.js';
+
+/** A response as the client sees it. */
+export interface SepClientResponse {
+  readonly status: number;
+  /** Header values by lower-case name. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Uint8Array;
+}
+
+/** What the client needs from HTTP: one request at a time, paths relative to the server. */
+export interface SepClientTransport {
+  /** Sends `method path` (path with query, or an absolute URL on the same server) with an optional XML body. */
+  request(method: string, path: string, body?: string): Promise<SepClientResponse>;
+  /** Releases connections. */
+  close(): void;
+}
+
+/** Options of `createSepHttpTransport`. */
+export interface SepHttpTransportOptions {
+  /** Server base URL, e.g. `https://server.example:443` (paths are resolved against it). */
+  readonly baseUrl: string;
+  /** Own credentials and trusted SERCA; required for `https:`. */
+  readonly tls?: SepTlsCredentials;
+  /** Server identity checks (allowed server LFDIs, profile). */
+  readonly serverPolicy?: SepPeerPolicy;
+  /** Per-request timeout in ms (default 10000). */
+  readonly timeoutMs?: number;
+  /** Largest response body accepted, bytes (default 4 MiB). */
+  readonly maxBodyBytes?: number;
+}
+
+/**
+ * An HTTP(S) transport to one 2030.5 server, keeping the connection alive between requests.
+ * Sends `Accept: application/sep+xml` and, with a body, `Content-Type: application/sep+xml`.
+ * Network failures reject with `MeterkitError` TransportIo / TransportTimeout; HTTP error statuses
+ * are returned, not thrown.
+ */
+export function createSepHttpTransport(options: SepHttpTransportOptions): SepClientTransport {
+  const base = new URL(options.baseUrl);
+  const secure = base.protocol === 'https:';
+  if (secure && options.tls === undefined) {
+    throw new MeterkitError(ErrorCode.InvalidArgument, 'an https server needs client TLS credentials');
+  }
+  const agent =
+    secure && options.tls !== undefined
+      ? new https.Agent({
+          ...sepTlsClientOptions(options.tls, options.serverPolicy),
+          keepAlive: true,
+          maxSockets: 1,
+        })
+      : new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const timeout = options.timeoutMs ?? 10000;
+  const max = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  return {
+    request(method, path, body) {
+      const url = new URL(path, base);
+      if (url.origin !== base.origin) {
+        return Promise.reject(
+          new MeterkitError(ErrorCode.InvalidArgument, `${url.origin} is not this server`),
+        );
+      }
+      const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
+      const headers: Record<string, string> = { accept: SEP_XML };
+      if (payload !== undefined) {
+        headers['content-type'] = SEP_XML;
+        headers['content-length'] = String(payload.length);
+      }
+      return new Promise<SepClientResponse>((resolve, reject) => {
+        const req = (secure ? https : http).request(url, { method, headers, agent, timeout });
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size <= max) chunks.push(c);
+            else {
+              reject(
+                new MeterkitError(
+                  ErrorCode.TransportIo,
+                  `${method} ${url.pathname}: response body too large`,
+                ),
+              );
+              res.destroy();
+            }
+          });
+          res.on('end', () => {
+            const b = Buffer.concat(chunks);
+            const h: Record<string, string | undefined> = {};
+            for (const [k, v] of Object.entries(res.headers)) h[k] = Array.isArray(v) ? v.join(', ') : v;
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: h,
+              body: new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
+            });
+          });
+          res.on('error', (e) => reject(new MeterkitError(ErrorCode.TransportIo, e.message, { cause: e })));
+        });
+        req.on('timeout', () =>
+          req.destroy(new MeterkitError(ErrorCode.TransportTimeout, `${method} ${url.pathname} timed out`)),
+        );
+        req.on('error', (e) =>
+          reject(
+            e instanceof MeterkitError
+              ? e
+              : new MeterkitError(ErrorCode.TransportIo, `${method} ${url.pathname}: ${e.message}`, {
+                  cause: e,
+                }),
+          ),
+        );
+        req.end(payload);
+      });
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
