@@ -21,3 +21,4 @@ export * from './errors.js';
 export * from './message.js';
 export * from './security/eaxprime.js';
 export * from './security/legacy-des.js';
+export * from './tables/index.js';
