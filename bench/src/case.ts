@@ -17,6 +17,15 @@ export interface BenchCase {
    * work (a CRC, a length, a decoded value) so the engine cannot drop the work as dead code.
    */
   readonly run: () => unknown;
+  /**
+   * Set for operations that are asynchronous (a request over a socket): `run` returns a promise,
+   * and the runner awaits each operation in turn, so ops/s is the sequential rate.
+   */
+  readonly async?: boolean;
+  /** Called once before the case is timed (start a server, open a connection). */
+  readonly setup?: () => Promise<void> | void;
+  /** Called once after it (close what `setup` opened). */
+  readonly teardown?: () => Promise<void> | void;
 }
 
 /** Type guard for a loaded case module's `cases` export. */
@@ -27,6 +36,9 @@ export function isBenchCase(value: unknown): value is BenchCase {
     typeof c.name === 'string' &&
     typeof c.run === 'function' &&
     (c.bytesPerOp === undefined || (typeof c.bytesPerOp === 'number' && c.bytesPerOp > 0)) &&
-    (c.baseline === undefined || typeof c.baseline === 'string')
+    (c.baseline === undefined || typeof c.baseline === 'string') &&
+    (c.async === undefined || typeof c.async === 'boolean') &&
+    (c.setup === undefined || typeof c.setup === 'function') &&
+    (c.teardown === undefined || typeof c.teardown === 'function')
   );
 }

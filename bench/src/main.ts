@@ -22,7 +22,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`no bench case matches ${args.filters.join(', ')}\n`);
     return 2;
   }
-  const results = runCases(chosen, args.options, (r) => {
+  const results = await runCases(chosen, args.options, (r) => {
     if (!args.json) process.stderr.write(`  ${r.name}\n`);
   });
   if (args.json) process.stdout.write(`${JSON.stringify(toJsonRows(results))}\n`);

@@ -85,21 +85,62 @@ export function measure(c: BenchCase, options: RunOptions = {}): number[] {
 }
 
 /**
- * Runs `cases` in order and computes throughput and baseline ratios. `onResult` sees each result
- * as it is ready (for progress output).
+ * Times an asynchronous case: `setup`, a warm-up, then `runs` timed runs in which each operation
+ * is awaited before the next starts (the sequential rate a single client sees), then `teardown`.
  */
-export function runCases(
+export async function measureAsync(c: BenchCase, options: RunOptions = {}): Promise<number[]> {
+  const warmupMs = options.warmupMs ?? 200;
+  const runs = Math.max(1, options.runs ?? 5);
+  const runMs = options.runMs ?? 300;
+  await c.setup?.();
+  try {
+    const warmEnd = now() + warmupMs;
+    do consume(await c.run());
+    while (now() < warmEnd);
+    const samples: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      let ops = 0;
+      const t0 = now();
+      let elapsed = 0;
+      do {
+        consume(await c.run());
+        ops++;
+        elapsed = now() - t0;
+      } while (elapsed < runMs);
+      samples.push((ops * 1000) / elapsed);
+    }
+    return samples;
+  } finally {
+    await c.teardown?.();
+  }
+}
+
+/**
+ * Runs `cases` in order and computes throughput and baseline ratios. `onResult` sees each result
+ * as it is ready (for progress output). Synchronous cases run with `measure`, asynchronous ones
+ * (`async: true`) with `measureAsync`.
+ */
+export async function runCases(
   cases: readonly BenchCase[],
   options: RunOptions = {},
   onResult?: (result: CaseResult) => void,
-): CaseResult[] {
+): Promise<CaseResult[]> {
   const measured = new Map<string, { c: BenchCase; samples: number[]; ops: number }>();
   const results: CaseResult[] = [];
   const order = [...cases].sort(
     (a, b) => Number(a.baseline !== undefined) - Number(b.baseline !== undefined),
   );
   for (const c of order) {
-    const samples = measure(c, options);
+    let samples: number[];
+    if (c.async === true) samples = await measureAsync(c, options);
+    else {
+      await c.setup?.();
+      try {
+        samples = measure(c, options);
+      } finally {
+        await c.teardown?.();
+      }
+    }
     measured.set(c.name, { c, samples, ops: median(samples) });
   }
   for (const c of cases) {

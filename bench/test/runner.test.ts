@@ -39,7 +39,7 @@ t.test('runner: JSON rows have the documented shape and ratios', async (t) => {
     { name: 'fake: alone', run: () => 'x' },
   ];
   const seen: string[] = [];
-  const results = runCases(checkCases(cases), FAST, (r) => seen.push(r.name));
+  const results = await runCases(checkCases(cases), FAST, (r) => seen.push(r.name));
   t.same(
     seen,
     cases.map((c) => c.name),
@@ -186,4 +186,36 @@ t.test('npm run bench -- <filter> --json prints one JSON array', async (t) => {
       t.equal((e as { status: number }).status, 2, `${bad.join(' ')}: exit 2`);
     }
   }
+});
+
+t.test('runner: asynchronous cases are awaited one at a time, with setup and teardown', async (t) => {
+  const events: string[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const cases = [
+    {
+      name: 'fake: async',
+      async: true,
+      setup: () => {
+        events.push('setup');
+      },
+      teardown: async () => {
+        events.push('teardown');
+      },
+      run: async () => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((r) => setImmediate(r));
+        inFlight--;
+        return 1;
+      },
+    },
+    { name: 'fake: sync with setup', setup: () => void events.push('sync-setup'), run: () => 2 },
+  ];
+  const [asyncResult, syncResult] = await runCases(checkCases(cases), FAST);
+  t.ok((asyncResult?.opsPerSec ?? 0) > 0);
+  t.ok((syncResult?.opsPerSec ?? 0) > 0);
+  t.equal(maxInFlight, 1, 'one operation at a time');
+  t.same(events, ['setup', 'teardown', 'sync-setup']);
+  t.notOk(isBenchCase({ name: 'x', run: () => 1, async: 'yes' }));
 });
