@@ -1,13 +1,15 @@
 // The lead exports the APDU API from '@meterkit/dlms'; until then the cases import the source of
 // the referenced dlms project directly (tsc maps this onto its declarations).
 import { Writer } from '@meterkit/core';
-import type { DlmsData } from '@meterkit/dlms';
+import type { DataVisitor, DlmsData, IntegerDataType } from '@meterkit/dlms';
 import {
   type DecodedApdu,
   decodeApdu,
+  decodeData,
   decodeHdlcFrame,
   encodeApdu,
   type GetResponseNormal,
+  scanData,
   writeData,
 } from '@meterkit/dlms';
 import type { BenchCase } from '../case.js';
@@ -18,7 +20,8 @@ import { CRC_BASELINE } from './crc16.js';
  * xDLMS APDU codec (IEC 62056-5-3 §8, A-XDR per IEC 62056-6-2 §4.1.5): a ~1 KB get-response
  * carrying a profile generic buffer, decoded and encoded; the real-meter push frames decoded
  * through HDLC (IEC 62056-46) and the APDU codec (the DLMS budget: ratio <= 3 against the bare
- * CRC-16 pass); and their data-notification APDUs alone.
+ * CRC-16 pass); their data-notification APDUs alone; and the notification bodies alone, decoded
+ * to a tree (`decodeData`) and scanned with a visitor (`scanData`, no tree).
  */
 
 /** A profile generic buffer (IEC 62056-6-2 §4.3.6): rows of { date-time, status, 4 energy registers }. */
@@ -103,6 +106,35 @@ const apduFrames = realHdlcFrames()
 const apduFrameBytes = totalBytes(apduFrames.map((bytes) => ({ bytes })));
 const pushBytes = totalBytes(pushes.map((bytes) => ({ bytes })));
 
+/**
+ * The notification-body of each strict push (after tag, long-invoke-id-and-priority and the
+ * date-time octet string): the data-value alone, for the tree decode and the visitor scan.
+ */
+const bodies = pushes.map((p) => p.subarray(p[5] === 0 ? 6 : 18));
+const bodyBytes = totalBytes(bodies.map((bytes) => ({ bytes })));
+
+/** A visitor that folds every value into a number, so the scan cannot be dropped as dead code. */
+class FoldingVisitor implements DataVisitor {
+  acc = 0;
+  begin(_type: 'array' | 'structure', count: number): void {
+    this.acc = (this.acc + count) | 0;
+  }
+  end(_type: 'array' | 'structure'): void {
+    this.acc = (this.acc + 1) | 0;
+  }
+  integer(_type: IntegerDataType, value: number): void {
+    this.acc = (this.acc + value) | 0;
+  }
+  octets(buf: Uint8Array, start: number, end: number): void {
+    this.acc = (this.acc + end - start + (end > start ? buf[start]! : 0)) | 0;
+  }
+  other(_value: DlmsData): void {
+    this.acc = (this.acc + 1) | 0;
+  }
+}
+const folding = new FoldingVisitor();
+for (const b of bodies) scanData(b, folding); // every body scans (fails at load otherwise)
+
 export const cases: readonly BenchCase[] = [
   {
     name: `dlms-apdu: decode get-response with profile buffer (${encoded.length} B)`,
@@ -145,6 +177,26 @@ export const cases: readonly BenchCase[] = [
       let n = 0;
       for (const p of pushes) n += decodeApdu(p).raw.length;
       return n;
+    },
+  },
+  {
+    name: `dlms-apdu: decodeData of the real push bodies (${bodies.length} pushes)`,
+    bytesPerOp: bodyBytes,
+    baseline: CRC_BASELINE,
+    run: () => {
+      let n = 0;
+      for (const b of bodies) n += count(decodeData(b));
+      return n;
+    },
+  },
+  {
+    name: `dlms-apdu: scanData (visitor) of the real push bodies (${bodies.length} pushes)`,
+    bytesPerOp: bodyBytes,
+    baseline: CRC_BASELINE,
+    run: () => {
+      folding.acc = 0;
+      for (const b of bodies) scanData(b, folding);
+      return folding.acc;
     },
   },
 ];

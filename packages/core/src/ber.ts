@@ -88,6 +88,28 @@ export function readBerHeader(r: Reader, path?: string): BerHeader {
 /** Reads one TLV (content not decoded further), checking the length against the bytes left. */
 export function readBerTlv(r: Reader, path?: string): BerTlv {
   const start = r.pos;
+  // Fast path: low tag number and a short-form length that fits what is left. Anything else (and
+  // every error) goes through `readBerHeader`, which reports the same codes and offsets.
+  const buf = r.buf;
+  if (r.end - start >= 2) {
+    const first = buf[start]!;
+    const len = buf[start + 1]!;
+    if ((first & 0x1f) !== 0x1f && len < 0x80 && len <= r.end - start - 2) {
+      const vAt = start + 2;
+      const vEnd = vAt + len;
+      r.pos = vEnd;
+      return {
+        tagClass: CLASSES[first >> 6]!,
+        constructed: (first & 0x20) !== 0,
+        tag: first & 0x1f,
+        length: len,
+        headerLength: 2,
+        value: buf.subarray(vAt, vEnd),
+        raw: buf.subarray(start, vEnd),
+        offset: r.base + start,
+      };
+    }
+  }
   const h = readBerHeader(r, path);
   if (h.length > r.end - r.pos) {
     r.fail(
@@ -98,11 +120,39 @@ export function readBerTlv(r: Reader, path?: string): BerTlv {
     );
   }
   const value = r.bytes(h.length, path);
-  return { ...h, value, raw: r.buf.subarray(start, r.pos), offset: r.base + start };
+  // One literal with every key in a fixed order (no spread of the header): spreading made each TLV
+  // a fresh, slow-to-build object shape and dominated AARQ/AARE decoding.
+  return {
+    tagClass: h.tagClass,
+    constructed: h.constructed,
+    tag: h.tag,
+    length: h.length,
+    headerLength: h.headerLength,
+    value,
+    raw: r.buf.subarray(start, r.pos),
+    offset: r.base + start,
+  };
 }
 
 /** Decodes exactly one TLV filling `bytes` (trailing bytes → `TrailingBytes`). */
 export function decodeBerTlv(bytes: Uint8Array, path?: string, base = 0): BerTlv {
+  // Fast path: a low tag number whose short-form length covers exactly the rest of `bytes`.
+  if (bytes.length >= 2) {
+    const first = bytes[0]!;
+    const len = bytes[1]!;
+    if ((first & 0x1f) !== 0x1f && len < 0x80 && len + 2 === bytes.length) {
+      return {
+        tagClass: CLASSES[first >> 6]!,
+        constructed: (first & 0x20) !== 0,
+        tag: first & 0x1f,
+        length: len,
+        headerLength: 2,
+        value: bytes.subarray(2),
+        raw: bytes.subarray(0),
+        offset: base,
+      };
+    }
+  }
   const r = new Reader(bytes, 0, bytes.length, base);
   const tlv = readBerTlv(r, path);
   r.expectEnd(path);
@@ -130,7 +180,17 @@ export function decodeBerTree(
           tlv.offset - r.base + tlv.raw.length,
           r.base,
         );
-        out.push({ ...tlv, children: walk(sub, depth + 1) });
+        out.push({
+          tagClass: tlv.tagClass,
+          constructed: tlv.constructed,
+          tag: tlv.tag,
+          length: tlv.length,
+          headerLength: tlv.headerLength,
+          value: tlv.value,
+          raw: tlv.raw,
+          offset: tlv.offset,
+          children: walk(sub, depth + 1),
+        });
       } else {
         out.push(tlv);
       }
@@ -210,7 +270,8 @@ function decodeArcs(
 ): string {
   if (content.length === 0)
     throw new MeterkitError(ErrorCode.ValueInvalid, 'empty object identifier', { offset, path });
-  const arcs: string[] = [];
+  let out = '';
+  let first = absolute;
   let i = 0;
   while (i < content.length) {
     const arcStart = i;
@@ -236,16 +297,23 @@ function decodeArcs(
       }
       if ((b & 0x80) === 0) break;
     }
-    if (absolute && arcs.length === 0) {
-      const v = big ?? BigInt(small);
-      if (v < 40n) arcs.push('0', v.toString());
-      else if (v < 80n) arcs.push('1', (v - 40n).toString());
-      else arcs.push('2', (v - 80n).toString());
+    let arc: string;
+    if (first) {
+      // The first subidentifier packs the first two arcs (X.690 §8.19.4).
+      first = false;
+      if (big === undefined) {
+        if (small < 40) arc = `0.${small}`;
+        else if (small < 80) arc = `1.${small - 40}`;
+        else arc = `2.${small - 80}`;
+      } else {
+        arc = `2.${(big - 80n).toString()}`;
+      }
     } else {
-      arcs.push(big === undefined ? String(small) : big.toString());
+      arc = big === undefined ? String(small) : big.toString();
     }
+    out = out.length === 0 ? arc : `${out}.${arc}`;
   }
-  return arcs.join('.');
+  return out;
 }
 
 function parseArcs(text: string): bigint[] {

@@ -128,18 +128,46 @@ const PATH = 'data';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
 
+/** One reusable array of char codes per short string length (index = length, up to 32). */
+const CHAR_CODES: number[][] = [];
+for (let n = 0; n <= 32; n++) CHAR_CODES.push(new Array<number>(n).fill(0));
+
 /** Octets `start..end` of `b` as one character each (U+0000–U+00FF). */
 function latin1(b: Uint8Array, start: number, end: number): string {
-  if (end - start <= 32) {
-    let s = '';
-    for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
-    return s;
+  const n = end - start;
+  if (n <= 32) {
+    // One String.fromCharCode over a reused array: a flat string, no per-character concatenation.
+    const codes = CHAR_CODES[n]!;
+    for (let i = 0; i < n; i++) codes[i] = b[start + i]!;
+    return String.fromCharCode.apply(null, codes);
   }
   let s = '';
   for (let i = start; i < end; i += 1024) {
     s += String.fromCharCode.apply(null, b.subarray(i, Math.min(end, i + 1024)) as unknown as number[]);
   }
   return s;
+}
+
+/**
+ * The input whose backing store `viewOf` last looked up, with that store and offset: decoding one
+ * APDU cuts many octet-strings out of the same bytes, and reading `buffer`/`byteOffset` again for
+ * each costs more than the view itself.
+ */
+let viewSource: Uint8Array | undefined;
+let viewBuffer: ArrayBufferLike = new ArrayBuffer(0);
+let viewOffset = 0;
+let viewPlain = false;
+
+/** A view of `b[start..end)` sharing its memory, as `b.subarray(start, end)` (bounds checked by the caller). */
+function viewOf(b: Uint8Array, start: number, end: number): Uint8Array {
+  if (b !== viewSource) {
+    viewSource = b;
+    viewBuffer = b.buffer;
+    viewOffset = b.byteOffset;
+    // Subclasses (Buffer) keep their own species through `subarray`.
+    viewPlain = b.constructor === Uint8Array;
+  }
+  return viewPlain ? new Uint8Array(viewBuffer, viewOffset + start, end - start) : b.subarray(start, end);
 }
 
 function tooDeep(r: Reader, at: number): never {
@@ -252,6 +280,65 @@ function readBits(r: Reader): string {
   return s;
 }
 
+/** Index after the value `readLeaf` last returned. */
+let leafEnd = 0;
+
+/**
+ * Fast path for the simple types real pushes and profiles are made of, read straight from the
+ * buffer: the tagged value at `buf[at]` (`at < end`), or `undefined` when its type is not one of
+ * them or it does not fit (the general readers then decode it, or report the error with the same
+ * offsets). Sets `leafEnd` to the index after the value.
+ */
+function readLeaf(buf: Uint8Array, at: number, end: number): DlmsData | undefined {
+  const p = at + 1;
+  const left = end - p;
+  switch (buf[at]!) {
+    case 6:
+      if (left < 4) return undefined;
+      leafEnd = p + 4;
+      return {
+        type: 'double-long-unsigned',
+        value: ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0,
+      };
+    case 9: {
+      if (left < 1) return undefined;
+      const n = buf[p]!;
+      if (n >= 0x80 || n >= left) return undefined;
+      leafEnd = p + 1 + n;
+      return { type: 'octet-string', value: viewOf(buf, p + 1, p + 1 + n) };
+    }
+    case 18:
+      if (left < 2) return undefined;
+      leafEnd = p + 2;
+      return { type: 'long-unsigned', value: (buf[p]! << 8) | buf[p + 1]! };
+    case 16:
+      if (left < 2) return undefined;
+      leafEnd = p + 2;
+      return { type: 'long', value: (((buf[p]! << 8) | buf[p + 1]!) << 16) >> 16 };
+    case 15:
+      if (left < 1) return undefined;
+      leafEnd = p + 1;
+      return { type: 'integer', value: (buf[p]! << 24) >> 24 };
+    case 17:
+      if (left < 1) return undefined;
+      leafEnd = p + 1;
+      return { type: 'unsigned', value: buf[p]! };
+    case 22:
+      if (left < 1) return undefined;
+      leafEnd = p + 1;
+      return { type: 'enum', value: buf[p]! };
+    case 5:
+      if (left < 4) return undefined;
+      leafEnd = p + 4;
+      return {
+        type: 'double-long',
+        value: (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!,
+      };
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Reads one tagged A-XDR data value at the reader's position (IEC 62056-6-2 §4.1.5). Element counts
  * are checked against the bytes left, nesting is limited to `MAX_DATA_DEPTH`, and every failure is a
@@ -266,86 +353,44 @@ export function readData(r: Reader, depth = 0): DlmsData {
   if (at >= end) return r.fail(ErrorCode.Truncated, 'need 1 byte, 0 left', PATH, at);
   const tag = buf[at]!;
   const p = at + 1;
-  const left = end - p;
-  switch (tag) {
-    case 1:
-    case 2: {
-      if (depth >= MAX_DATA_DEPTH) tooDeep(r, at);
-      let n: number;
-      if (left > 0 && buf[p]! < 0x80 && buf[p]! < left) {
-        n = buf[p]!;
-        r.pos = p + 1;
-      } else {
-        r.pos = p;
-        n = r.berLengthBounded(PATH, 1);
-      }
-      const items: DlmsData[] = new Array(n);
-      for (let i = 0; i < n; i++) items[i] = readData(r, depth + 1);
-      return tag === 1 ? { type: 'array', value: items } : { type: 'structure', value: items };
-    }
-    case 6:
-      if (left >= 4) {
-        r.pos = p + 4;
-        return {
-          type: 'double-long-unsigned',
-          value: ((buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!) >>> 0,
-        };
-      }
-      break;
-    case 9:
-      if (left > 0) {
-        const n = buf[p]!;
-        if (n < 0x80 && n < left) {
-          r.pos = p + 1 + n;
-          return { type: 'octet-string', value: buf.subarray(p + 1, p + 1 + n) };
-        }
-      }
-      break;
-    case 18:
-      if (left >= 2) {
-        r.pos = p + 2;
-        return { type: 'long-unsigned', value: (buf[p]! << 8) | buf[p + 1]! };
-      }
-      break;
-    case 16:
-      if (left >= 2) {
-        r.pos = p + 2;
-        return { type: 'long', value: (((buf[p]! << 8) | buf[p + 1]!) << 16) >> 16 };
-      }
-      break;
-    case 15:
-      if (left >= 1) {
-        r.pos = p + 1;
-        return { type: 'integer', value: (buf[p]! << 24) >> 24 };
-      }
-      break;
-    case 17:
-      if (left >= 1) {
-        r.pos = p + 1;
-        return { type: 'unsigned', value: buf[p]! };
-      }
-      break;
-    case 22:
-      if (left >= 1) {
-        r.pos = p + 1;
-        return { type: 'enum', value: buf[p]! };
-      }
-      break;
-    case 5:
-      if (left >= 4) {
-        r.pos = p + 4;
-        return {
-          type: 'double-long',
-          value: (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!,
-        };
-      }
-      break;
-    case 19:
-      if (depth >= MAX_DATA_DEPTH) tooDeep(r, at);
+  if (tag === 1 || tag === 2) {
+    if (depth >= MAX_DATA_DEPTH) tooDeep(r, at);
+    let n: number;
+    let q: number;
+    if (p < end && buf[p]! < 0x80 && buf[p]! < end - p) {
+      n = buf[p]!;
+      q = p + 1;
+    } else {
       r.pos = p;
-      return { type: 'compact-array', value: readCompactArray(r, depth + 1) };
+      n = r.berLengthBounded(PATH, 1);
+      q = r.pos;
+    }
+    const items: DlmsData[] = new Array(n);
+    // Simple elements are read in place; containers and anything unusual recurse.
+    for (let i = 0; i < n; i++) {
+      const leaf = q < end ? readLeaf(buf, q, end) : undefined;
+      if (leaf !== undefined) {
+        items[i] = leaf;
+        q = leafEnd;
+      } else {
+        r.pos = q;
+        items[i] = readData(r, depth + 1);
+        q = r.pos;
+      }
+    }
+    r.pos = q;
+    return tag === 1 ? { type: 'array', value: items } : { type: 'structure', value: items };
+  }
+  const leaf = readLeaf(buf, at, end);
+  if (leaf !== undefined) {
+    r.pos = leafEnd;
+    return leaf;
   }
   r.pos = p;
+  if (tag === 19) {
+    if (depth >= MAX_DATA_DEPTH) tooDeep(r, at);
+    return { type: 'compact-array', value: readCompactArray(r, depth + 1) };
+  }
   return readScalar(r, tag, at);
 }
 

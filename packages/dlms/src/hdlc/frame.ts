@@ -1,4 +1,4 @@
-import { crc16x25Update, ErrorCode, MeterkitError } from '@meterkit/core';
+import { ErrorCode, MeterkitError } from '@meterkit/core';
 import {
   checkHdlcAddress,
   type HdlcAddress,
@@ -6,7 +6,7 @@ import {
   scanHdlcAddress,
   writeHdlcAddress,
 } from './address.js';
-import { decodeHdlcControl, encodeHdlcControl } from './control.js';
+import { decodeHdlcControl, encodeHdlcControl, hdlcFrameKindOf } from './control.js';
 import { decodeHdlcFrmrInfo, encodeHdlcFrmrInfo, type HdlcFrmrInfo } from './frmr.js';
 import { detectLlc, type HdlcLlc, llcBytes } from './llc.js';
 import { decodeHdlcParameters, encodeHdlcParameters, type HdlcParameter } from './parameters.js';
@@ -135,6 +135,46 @@ export interface HdlcDecodeOptions {
 const EMPTY: Uint8Array = new Uint8Array(0);
 
 /**
+ * Slicing-by-8 tables for the CRC-16/X-25 of the HCS and FCS (ISO/IEC 13239 §4.2.5, reflected
+ * polynomial 0x8408): `FCS_TABLES[k * 256 + b]` is the register after feeding octet `b` followed by
+ * `k` zero octets into a zero register. Eight octets then cost eight independent lookups instead of
+ * eight dependent steps; the result is bit-identical to `crc16x25Update`.
+ */
+const FCS_TABLES = new Uint16Array(8 * 256);
+for (let b = 0; b < 256; b++) {
+  let c = b;
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x8408 : c >>> 1;
+  FCS_TABLES[b] = c;
+}
+for (let k = 1; k < 8; k++) {
+  for (let b = 0; b < 256; b++) {
+    const prev = FCS_TABLES[(k - 1) * 256 + b]!;
+    FCS_TABLES[k * 256 + b] = (prev >>> 8) ^ FCS_TABLES[prev & 0xff]!;
+  }
+}
+
+/** Continues a CRC-16/X-25 register over `buf[start..end)`, eight octets per step (same result as `crc16x25Update`). */
+function fcsUpdate(state: number, buf: Uint8Array, start: number, end: number): number {
+  const t = FCS_TABLES;
+  let crc = state;
+  let i = start;
+  for (const last = end - 8; i <= last; i += 8) {
+    crc ^= buf[i]! | (buf[i + 1]! << 8);
+    crc =
+      t[1792 + (crc & 0xff)]! ^
+      t[1536 + (crc >>> 8)]! ^
+      t[1280 + buf[i + 2]!]! ^
+      t[1024 + buf[i + 3]!]! ^
+      t[768 + buf[i + 4]!]! ^
+      t[512 + buf[i + 5]!]! ^
+      t[256 + buf[i + 6]!]! ^
+      t[buf[i + 7]!]!;
+  }
+  for (; i < end; i++) crc = (crc >>> 8) ^ t[(crc ^ buf[i]!) & 0xff]!;
+  return crc;
+}
+
+/**
  * Decodes one HDLC frame format type 3 (IEC 62056-46 §6.4), opening flag to closing flag:
  * format (type 0xA, segmentation bit, 11-bit length), destination and source addresses (1/2/4
  * octets), control, HCS (when there is an information field), information, FCS (CRC-16/X-25, low
@@ -217,12 +257,15 @@ export function decodeHdlcFrameAt(
   if (sSize <= 0) throw addressError(sAt, base, 'source', sSize);
   const cAt = sAt + sSize;
   const controlByte = buf[cAt]!;
-  const control = decodeHdlcControl(controlByte, base + cAt);
+  // decodeHdlcControl only runs for a control field the profile does not define: it throws FrameControlInvalid.
+  const kind = hdlcFrameKindOf(controlByte) ?? decodeHdlcControl(controlByte, base + cAt).kind;
   const headerEnd = cAt + 1;
   const rest = e - headerEnd;
   let information = EMPTY;
+  let l: HdlcLlc | undefined;
+  let infoStart = -1;
   if (rest === 2) {
-    if (crc16x25Update(0xffff, buf, s, e) !== 0xf0b8) throw fcsError(base, e - 2);
+    if (fcsUpdate(0xffff, buf, s, e) !== 0xf0b8) throw fcsError(base, e - 2);
   } else if (rest < 5) {
     throw new MeterkitError(
       ErrorCode.FrameFormatInvalid,
@@ -230,7 +273,7 @@ export function decodeHdlcFrameAt(
       { offset: base + headerEnd, path: 'hdlc' },
     );
   } else {
-    const state = crc16x25Update(0xffff, buf, s, headerEnd);
+    const state = fcsUpdate(0xffff, buf, s, headerEnd);
     const hcs = ~state & 0xffff;
     if ((buf[headerEnd]! | (buf[headerEnd + 1]! << 8)) !== hcs) {
       throw new MeterkitError(ErrorCode.HeaderCheckFailed, 'header check sequence does not match', {
@@ -238,21 +281,33 @@ export function decodeHdlcFrameAt(
         path: 'hdlc.hcs',
       });
     }
-    if (crc16x25Update(state, buf, headerEnd, e) !== 0xf0b8) throw fcsError(base, e - 2);
-    information = buf.subarray(headerEnd + 2, e - 2);
+    if (fcsUpdate(state, buf, headerEnd, e) !== 0xf0b8) throw fcsError(base, e - 2);
+    infoStart = headerEnd + 2;
+    if (llc && (kind === 'i' || kind === 'ui')) {
+      l = detectLlc(buf, infoStart, e - 2);
+      if (l !== undefined) infoStart += 3;
+    }
+  }
+  // The views `subarray` would give, with the backing store read once for both (Buffer and other
+  // subclasses keep their own species through `subarray`).
+  let raw: Uint8Array;
+  if (buf.constructor === Uint8Array) {
+    const store = buf.buffer;
+    const o = buf.byteOffset;
+    raw = new Uint8Array(store, o + start, end - start);
+    if (infoStart >= 0) information = new Uint8Array(store, o + infoStart, e - 2 - infoStart);
+  } else {
+    raw = buf.subarray(start, end);
+    if (infoStart >= 0) information = buf.subarray(infoStart, e - 2);
   }
   const segmented = (f0 & 0x08) !== 0;
   const destination = readHdlcAddress(buf, dAt, dSize as 1 | 2 | 4);
   const source = readHdlcAddress(buf, sAt, sSize as 1 | 2 | 4);
-  const raw = buf.subarray(start, end);
-  const pollFinal = control.pollFinal;
-  switch (control.kind) {
+  const pollFinal = (controlByte & 0x10) !== 0;
+  switch (kind) {
     case 'i':
     case 'ui': {
-      const infoStart = headerEnd + 2;
-      const l = llc && information.length > 0 ? detectLlc(buf, infoStart, e - 2) : undefined;
-      if (l !== undefined) information = buf.subarray(infoStart + 3, e - 2);
-      if (control.kind === 'ui') {
+      if (kind === 'ui') {
         return { type: 'ui', segmented, destination, source, pollFinal, llc: l, information, raw };
       }
       return {
@@ -261,8 +316,8 @@ export function decodeHdlcFrameAt(
         destination,
         source,
         pollFinal,
-        sendSequence: control.sendSequence,
-        receiveSequence: control.receiveSequence,
+        sendSequence: (controlByte >>> 1) & 7,
+        receiveSequence: controlByte >>> 5,
         llc: l,
         information,
         raw,
@@ -271,12 +326,12 @@ export function decodeHdlcFrameAt(
     case 'rr':
     case 'rnr':
       return {
-        type: control.kind,
+        type: kind,
         segmented,
         destination,
         source,
         pollFinal,
-        receiveSequence: control.receiveSequence,
+        receiveSequence: controlByte >>> 5,
         information,
         raw,
       };
@@ -284,7 +339,7 @@ export function decodeHdlcFrameAt(
     case 'ua': {
       const parameters =
         information.length > 0 ? decodeHdlcParameters(information, base + headerEnd + 2) : undefined;
-      return { type: control.kind, segmented, destination, source, pollFinal, parameters, information, raw };
+      return { type: kind, segmented, destination, source, pollFinal, parameters, information, raw };
     }
     case 'frmr':
       return {
@@ -299,7 +354,7 @@ export function decodeHdlcFrameAt(
       };
     case 'disc':
     case 'dm':
-      return { type: control.kind, segmented, destination, source, pollFinal, information, raw };
+      return { type: kind, segmented, destination, source, pollFinal, information, raw };
   }
 }
 
@@ -366,7 +421,7 @@ export function encodeHdlcFrame(frame: HdlcFrameInput): Uint8Array {
   let p = writeHdlcAddress(out, 3, frame.destination);
   p = writeHdlcAddress(out, p, frame.source);
   out[p++] = control;
-  let state = crc16x25Update(0xffff, out, 1, p);
+  let state = fcsUpdate(0xffff, out, 1, p);
   if (infoLength > 0) {
     const hcs = ~state & 0xffff;
     out[p++] = hcs & 0xff;
@@ -374,7 +429,7 @@ export function encodeHdlcFrame(frame: HdlcFrameInput): Uint8Array {
     out.set(llc, p);
     out.set(info, p + llc.length);
     const infoEnd = p + infoLength;
-    state = crc16x25Update(state, out, p - 2, infoEnd);
+    state = fcsUpdate(state, out, p - 2, infoEnd);
     p = infoEnd;
   }
   const fcs = ~state & 0xffff;
