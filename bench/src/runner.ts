@@ -23,7 +23,8 @@ export interface CaseResult {
   /**
    * This case's cost over the baseline's, measured in the same run: per byte when both cases declare
    * `bytesPerOp` (baseline MB/s ÷ this MB/s), otherwise per operation (baseline ops/s ÷ this ops/s).
-   * 3 means "three times as expensive". Null without a baseline.
+   * 3 means "three times as expensive". Null without a baseline. For synchronous cases it is the
+   * median over runs that alternate baseline and case, so both see the same machine load.
    */
   readonly ratio: number | null;
   /** ops/s of every timed run, in order. */
@@ -53,13 +54,8 @@ function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Times one case: warm-up with batch calibration, then `runs` timed runs. Returns ops/s per run. */
-export function measure(c: BenchCase, options: RunOptions = {}): number[] {
-  const warmupMs = options.warmupMs ?? 200;
-  const runs = Math.max(1, options.runs ?? 5);
-  const runMs = options.runMs ?? 300;
-  const run = c.run;
-  // Calibrate a batch so one batch takes about 1/20 of a run (and at least one op).
+/** Warms `run` up for `warmupMs` and returns a batch size that takes about 1/20 of `runMs`. */
+function calibrate(run: () => unknown, warmupMs: number, runMs: number): number {
   let batch = 1;
   const target = Math.max(0.05, runMs / 20);
   const warmEnd = now() + warmupMs;
@@ -69,19 +65,51 @@ export function measure(c: BenchCase, options: RunOptions = {}): number[] {
     const took = now() - t0;
     if (took < target && batch < 1 << 30) batch *= 2;
   } while (now() < warmEnd);
+  return batch;
+}
+
+/** One timed run of about `runMs`: ops/s. */
+function timedRun(run: () => unknown, batch: number, runMs: number): number {
+  let ops = 0;
+  const t0 = now();
+  let elapsed = 0;
+  do {
+    for (let i = 0; i < batch; i++) consume(run());
+    ops += batch;
+    elapsed = now() - t0;
+  } while (elapsed < runMs);
+  return (ops * 1000) / elapsed;
+}
+
+/** Times one case: warm-up with batch calibration, then `runs` timed runs. Returns ops/s per run. */
+export function measure(c: BenchCase, options: RunOptions = {}): number[] {
+  const runMs = options.runMs ?? 300;
+  const batch = calibrate(c.run, options.warmupMs ?? 200, runMs);
   const samples: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    let ops = 0;
-    const t0 = now();
-    let elapsed = 0;
-    do {
-      for (let i = 0; i < batch; i++) consume(run());
-      ops += batch;
-      elapsed = now() - t0;
-    } while (elapsed < runMs);
-    samples.push((ops * 1000) / elapsed);
-  }
+  for (let r = 0; r < Math.max(1, options.runs ?? 5); r++) samples.push(timedRun(c.run, batch, runMs));
   return samples;
+}
+
+/**
+ * Times a case and its baseline in alternating runs (baseline, case, baseline, case, ...), so both
+ * see the same machine load; returns each one's ops/s per run. The ratio of a pair is then a fair
+ * comparison even on a busy machine, where timing all baselines first and the cases later is not.
+ */
+export function measurePaired(
+  c: BenchCase,
+  base: BenchCase,
+  options: RunOptions = {},
+): { case: number[]; base: number[] } {
+  const runMs = options.runMs ?? 300;
+  const warm = options.warmupMs ?? 200;
+  const baseBatch = calibrate(base.run, warm / 2, runMs);
+  const batch = calibrate(c.run, warm, runMs);
+  const out = { case: [] as number[], base: [] as number[] };
+  for (let r = 0; r < Math.max(1, options.runs ?? 5); r++) {
+    out.base.push(timedRun(base.run, baseBatch, runMs));
+    out.case.push(timedRun(c.run, batch, runMs));
+  }
+  return out;
 }
 
 /**
@@ -130,13 +158,26 @@ export async function runCases(
   const order = [...cases].sort(
     (a, b) => Number(a.baseline !== undefined) - Number(b.baseline !== undefined),
   );
+  const byName = new Map(cases.map((c) => [c.name, c]));
+  const pairedRatios = new Map<string, number>();
   for (const c of order) {
     let samples: number[];
+    const base = c.baseline === undefined ? undefined : byName.get(c.baseline);
     if (c.async === true) samples = await measureAsync(c, options);
     else {
       await c.setup?.();
       try {
-        samples = measure(c, options);
+        if (base !== undefined && base.async !== true) {
+          const paired = measurePaired(c, base, options);
+          samples = paired.case;
+          const perRun = paired.case.map((ops, i) => {
+            const b = paired.base[i]!;
+            return c.bytesPerOp !== undefined && base.bytesPerOp !== undefined
+              ? (b * base.bytesPerOp) / (ops * c.bytesPerOp)
+              : b / ops;
+          });
+          pairedRatios.set(c.name, median(perRun));
+        } else samples = measure(c, options);
       } finally {
         await c.teardown?.();
       }
@@ -148,8 +189,8 @@ export async function runCases(
     const bytes = c.bytesPerOp ?? null;
     const mbPerSec = bytes === null ? null : (m.ops * bytes) / 1e6;
     const base = c.baseline === undefined ? undefined : measured.get(c.baseline);
-    let ratio: number | null = null;
-    if (base !== undefined) {
+    let ratio: number | null = pairedRatios.get(c.name) ?? null;
+    if (ratio === null && base !== undefined) {
       const baseBytes = base.c.bytesPerOp;
       ratio =
         bytes !== null && baseBytes !== undefined
