@@ -6,6 +6,7 @@
 export * from './acse/index.js';
 export * from './apdu/index.js';
 export * from './axdr/index.js';
+export * from './client/index.js';
 export * from './cosem/index.js';
 export * from './errors.js';
 export * from './hdlc/index.js';
@@ -14,5 +15,6 @@ export * from './obis/index.js';
 export * from './optical/index.js';
 export * from './reassembly/index.js';
 export * from './security/index.js';
+export * from './server/index.js';
 export * from './session/hdlc-link.js';
 export * from './wrapper/index.js';
