@@ -1,0 +1,144 @@
+import { ErrorCode, isMeterkitError, type JsonValue, toHex } from '@meterkit/core';
+import type { Transport } from '@meterkit/core/transport';
+import type { Keyring } from '../keyring.js';
+import { frameStream, type StreamFramer } from '../reassembly/frame-stream.js';
+import type { SessionProtocol } from '../session/record.js';
+import type { Verdict } from '../verdict.js';
+import { ReplayAdapter } from './adapt.js';
+import { compareStructures, DEFAULT_REPLAY_MASKS, type ReplayMask, structuralForm } from './compare.js';
+import type { ReplayStep } from './script.js';
+
+/** The outcome of one replayed step. */
+export interface ReplayStepResult {
+  readonly frame: number;
+  readonly verdict: Verdict;
+  readonly sent: string;
+  readonly expected: readonly string[];
+  readonly received: readonly string[];
+  /** Structural differences outside the masks. */
+  readonly differences: readonly string[];
+  readonly message?: string | undefined;
+}
+
+/** The outcome of a replay. */
+export interface ReplayResult {
+  readonly target: string;
+  readonly verdict: Verdict;
+  readonly steps: readonly ReplayStepResult[];
+}
+
+/** Options of `replaySession`. */
+export interface ReplayOptions {
+  /** An open transport to the device under test (TCP, UDP, serial). */
+  readonly transport: Transport;
+  /** Masks of volatile fields (default `DEFAULT_REPLAY_MASKS`). */
+  readonly masks?: readonly ReplayMask[] | undefined;
+  /** How long to wait for each answer (default 5000 ms). */
+  readonly timeoutMs?: number | undefined;
+  /** Invoke-id renumbering (default shift 0: ids as captured). */
+  readonly adapter?: ReplayAdapter | undefined;
+  readonly keys?: Keyring | undefined;
+  /** Called after each step. */
+  readonly onStep?: ((r: ReplayStepResult, index: number, total: number) => void) | undefined;
+}
+
+function framerFor(protocol: SessionProtocol | undefined): StreamFramer | undefined {
+  if (protocol === 'dlms') return frameStream('dlms');
+  if (protocol === 'c1222') return frameStream('c1222');
+  if (protocol === 'c1218') return frameStream('c1218');
+  return undefined;
+}
+
+/** Reads `n` answers: whole frames of a stream transport, or datagrams. */
+async function readAnswers(
+  t: Transport,
+  framer: StreamFramer | undefined,
+  pending: Uint8Array[],
+  n: number,
+  timeoutMs: number,
+): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  while (out.length < n) {
+    if (pending.length > 0) {
+      out.push(pending.shift()!);
+      continue;
+    }
+    const chunk = await t.read({ timeoutMs });
+    if (framer === undefined || t.kind === 'datagram') {
+      out.push(chunk);
+      continue;
+    }
+    for (const f of framer.push(chunk)) if (f.type === 'frame') pending.push(f.bytes.slice());
+  }
+  return out;
+}
+
+/**
+ * Replays the client side of a captured session against a device under test: sends each client
+ * message (adapted: invoke-ids renumbered), reads as many answers as the capture had, and compares
+ * each with the captured one structurally (decoded layers in JSON form) outside the masks
+ * (time, counters, random challenges, tags). PASS when every answer agrees, FAIL on a difference,
+ * INCONCLUSIVE when the device stays silent.
+ */
+export async function replaySession(
+  steps: readonly ReplayStep[],
+  options: ReplayOptions,
+): Promise<ReplayResult> {
+  const t = options.transport;
+  const masks = options.masks ?? DEFAULT_REPLAY_MASKS;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const adapter = options.adapter ?? new ReplayAdapter();
+  const results: ReplayStepResult[] = [];
+  const framer = framerFor(steps[0]?.protocol);
+  const pending: Uint8Array[] = [];
+  let i = 0;
+  for (const step of steps) {
+    const sent = adapter.adapt(step.protocol, step.request);
+    await t.write(sent);
+    let received: Uint8Array[] = [];
+    let message: string | undefined;
+    try {
+      received = await readAnswers(t, framer, pending, step.answers.length, timeoutMs);
+    } catch (e) {
+      if (!isMeterkitError(e)) throw e;
+      message =
+        e.code === ErrorCode.TransportTimeout
+          ? `no answer within ${timeoutMs} ms`
+          : `the device closed the connection: ${e.message}`;
+    }
+    const differences: string[] = [];
+    received.forEach((r, k) => {
+      const exp: JsonValue = structuralForm(step.protocol, step.answers[k]!, options.keys);
+      const got: JsonValue = structuralForm(step.protocol, r, options.keys);
+      for (const d of compareStructures(exp, got, masks)) differences.push(`answer ${k + 1}: ${d}`);
+    });
+    const verdict: Verdict =
+      message !== undefined
+        ? received.length > 0
+          ? 'FAIL'
+          : 'INCONCLUSIVE'
+        : differences.length > 0
+          ? 'FAIL'
+          : 'PASS';
+    const r: ReplayStepResult = {
+      frame: step.frame,
+      verdict,
+      sent: toHex(sent),
+      expected: step.answers.map((a) => toHex(a)),
+      received: received.map((a) => toHex(a)),
+      differences,
+      message,
+    };
+    results.push(r);
+    options.onStep?.(r, i++, steps.length);
+    if (message !== undefined && t.state === 'closed') break;
+  }
+  const verdict: Verdict = results.some((r) => r.verdict === 'FAIL')
+    ? 'FAIL'
+    : results.some((r) => r.verdict === 'INCONCLUSIVE')
+      ? 'INCONCLUSIVE'
+      : results.length > 0
+        ? 'PASS'
+        : 'INAPPLICABLE';
+  return { target: t.describe(), verdict, steps: results };
+}

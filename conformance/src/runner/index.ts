@@ -1,0 +1,4 @@
+/** The conformance runner, the corpus and its expected results. */
+export * from './corpus.js';
+export * from './rule-runner.js';
+export * from './run.js';

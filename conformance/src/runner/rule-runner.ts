@@ -1,0 +1,142 @@
+import { isMeterkitError, type MeterkitError } from '@meterkit/core';
+import { Keyring } from '../keyring.js';
+import { MessageAnalyser } from '../rules/analyse.js';
+import { ALL_RULES } from '../rules/index.js';
+import type { AnalysedMessage, AnyRule, RuleOutcome } from '../rules/rule.js';
+import type { SessionMessage } from '../session/frame-session.js';
+import { emptyCounts, type Finding, type RuleProtocol, type Verdict } from '../verdict.js';
+
+/** Options of `RuleRunner`. */
+export interface RuleRunnerOptions {
+  readonly rules?: readonly AnyRule[] | undefined;
+  readonly keys?: Keyring | undefined;
+  /** Report PASS findings one by one (default true); otherwise they are only counted (`passCounts`). */
+  readonly passFindings?: boolean | undefined;
+  /** Added to every frame number (several inputs in one report). */
+  readonly frameBase?: number | undefined;
+  /** Receives each finding. */
+  readonly onFinding: (finding: Finding) => void;
+}
+
+/** Most channels whose session state is kept; beyond it the oldest channel is concluded and dropped. */
+export const MAX_TRACKED_CHANNELS = 10_000;
+
+function applies(rule: AnyRule, m: AnalysedMessage): boolean {
+  const p: RuleProtocol = rule.protocol;
+  return p === 'capture' || m.message.protocol === p;
+}
+
+/** The first decoding failure of a message's layers, for the report's frame list. */
+export function layerError(m: AnalysedMessage): MeterkitError | undefined {
+  const d = m.dlms;
+  return (
+    d?.hdlcError ?? d?.wrapperError ?? d?.apduError ?? m.c1218?.error ?? m.c1222?.error ?? m.ieee20305?.error
+  );
+}
+
+/**
+ * The synchronous core of a conformance run: decodes each framed message once, runs every rule
+ * of its protocol (session rules with per-channel state) and hands findings on. `finish` concludes
+ * the session rules. Usable on any message source (a file, a live tap, one worker's streams).
+ */
+export class RuleRunner {
+  readonly #rules: readonly AnyRule[];
+  /** The rules that apply to each protocol (capture rules included), computed once. */
+  readonly #byProtocol = new Map<string | undefined, readonly AnyRule[]>();
+  readonly #keys: Keyring;
+  readonly #analyser: MessageAnalyser;
+  readonly #states = new Map<string, Map<AnyRule, unknown>>();
+  readonly #keepPass: boolean;
+  readonly #frameBase: number;
+  readonly #onFinding: (f: Finding) => void;
+  /** PASS verdicts per rule, counted even when not reported one by one. */
+  readonly passCounts = new Map<string, number>();
+
+  constructor(options: RuleRunnerOptions) {
+    this.#rules = options.rules ?? ALL_RULES;
+    this.#keys = options.keys ?? Keyring.empty();
+    this.#analyser = new MessageAnalyser(this.#keys);
+    this.#keepPass = options.passFindings ?? true;
+    this.#frameBase = options.frameBase ?? 0;
+    this.#onFinding = options.onFinding;
+  }
+
+  #add(rule: AnyRule, o: RuleOutcome, frame: number | undefined): void {
+    if (o.verdict === 'PASS') {
+      this.passCounts.set(rule.id, (this.passCounts.get(rule.id) ?? 0) + 1);
+      if (!this.#keepPass) return;
+    }
+    const f = o.frame ?? frame;
+    this.#onFinding({
+      rule: rule.id,
+      verdict: o.verdict,
+      frame: f === undefined ? undefined : f + this.#frameBase,
+      offset: o.offset,
+      message: o.message,
+    });
+  }
+
+  /** Checks one message; `flagged` when a rule gave it a verdict other than PASS. */
+  check(message: SessionMessage): { readonly analysed: AnalysedMessage; readonly flagged: boolean } {
+    const analysed = this.#analyser.analyse(message);
+    let states = this.#states.get(message.channel);
+    if (states === undefined) {
+      if (this.#states.size >= MAX_TRACKED_CHANNELS) this.#conclude(this.#states.keys().next().value!);
+      states = new Map();
+      this.#states.set(message.channel, states);
+    }
+    let flagged = false;
+    let rules = this.#byProtocol.get(message.protocol);
+    if (rules === undefined) {
+      rules = this.#rules.filter((r) => applies(r, analysed));
+      this.#byProtocol.set(message.protocol, rules);
+    }
+    // one context per message; only `state` changes from rule to rule
+    const context: { analysed: AnalysedMessage; state: unknown; keys: Keyring } = {
+      analysed,
+      state: undefined,
+      keys: this.#keys,
+    };
+    for (const rule of rules) {
+      let state = states.get(rule);
+      if (state === undefined && rule.createState !== undefined) {
+        state = rule.createState();
+        states.set(rule, state);
+      }
+      let o: RuleOutcome | undefined;
+      try {
+        context.state = state;
+        o = rule.check(context);
+      } catch (e) {
+        if (!isMeterkitError(e)) throw e;
+        o = { verdict: 'ERROR', message: `the rule could not check this message: ${e.message}` };
+      }
+      if (o === undefined) continue;
+      if (o.verdict !== 'PASS') flagged = true;
+      this.#add(rule, o, message.frame);
+    }
+    return { analysed, flagged };
+  }
+
+  #conclude(channel: string): void {
+    const states = this.#states.get(channel);
+    this.#states.delete(channel);
+    if (states === undefined) return;
+    for (const [rule, state] of states) {
+      if (rule.finish === undefined) continue;
+      for (const o of rule.finish(state, this.#keys)) this.#add(rule, o, undefined);
+    }
+  }
+
+  /** Concludes every channel's session rules. */
+  finish(): void {
+    for (const channel of [...this.#states.keys()]) this.#conclude(channel);
+  }
+
+  /** PASS counts as verdict counts (for summaries of runs without PASS findings). */
+  passVerdicts(): Map<string, Record<Verdict, number>> {
+    const out = new Map<string, Record<Verdict, number>>();
+    for (const [id, n] of this.passCounts) out.set(id, { ...emptyCounts(), PASS: n });
+    return out;
+  }
+}
