@@ -4,7 +4,12 @@ import yargs from 'yargs';
 import type { CommandContext } from './commands/context.js';
 import { decodeCommand } from './commands/decode.js';
 import './decode/adapters.js';
+import { ansiCommand } from './commands/ansi.js';
 import { demoCommand } from './commands/demo.js';
+import { dlmsCommand } from './commands/dlms.js';
+import { replayCommand } from './commands/replay.js';
+import { sepCommand } from './commands/sep.js';
+import { simulateCommand } from './commands/simulate.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { type CliIo, colorsFor } from './io.js';
 
@@ -43,6 +48,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     })
     .command(decodeCommand(ctx))
     .command(demoCommand(ctx))
+    .command(dlmsCommand(ctx))
+    .command(ansiCommand(ctx, 'c1218'))
+    .command(ansiCommand(ctx, 'c1222'))
+    .command(replayCommand(ctx))
+    .command(sepCommand(ctx))
+    .command(simulateCommand(ctx))
     .completion('completion', 'print a bash/zsh completion script')
     .demandCommand(1, 'name a command (see --help)')
     .strict()
