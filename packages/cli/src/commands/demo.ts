@@ -2,6 +2,7 @@ import { fromHex, isMeterkitError, stringifyJson, toJsonValue } from '@meterkit/
 import type { Argv, CommandModule } from 'yargs';
 import { availableProtocols, decoderFor } from '../decode/registry.js';
 import { DEMO_SAMPLES } from '../demo/samples.js';
+import { runDemoTour } from '../demo/tour.js';
 import { ExitCode } from '../exit-codes.js';
 import type { DecodeInput } from '../input.js';
 import { renderTree } from '../output/tree.js';
@@ -9,24 +10,41 @@ import type { CommandContext } from './context.js';
 
 interface DemoArgs {
   readonly json: boolean;
+  readonly capture?: string | undefined;
+  readonly captures: boolean;
 }
 
 /**
- * `meterkit demo`: the README's first command. Today it decodes real captured frames of every
- * protocol whose codec has landed, through the same path as `meterkit decode`; it grows into the
- * three-simulator tour as the sessions land.
+ * `meterkit demo`: the README's first command. Starts the DLMS/COSEM, ANSI C12.22 and IEEE 2030.5
+ * simulators in-process on loopback and probes each with the real client over a real socket
+ * (`src/demo/tour.ts`); `--captures` instead decodes the built-in real meter captures.
  */
 export function demoCommand(ctx: CommandContext): CommandModule<object, DemoArgs> {
   return {
     command: 'demo',
-    describe:
-      'Decode built-in real meter captures of every protocol (and, as they land, probe the simulators)',
+    describe: 'Start the DLMS, C12.22 and 2030.5 simulators on loopback and probe each with the real client',
     builder: (y: Argv<object>) =>
       y
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON document' })
-        .example('$0 demo', 'the tour') as Argv<DemoArgs>,
-    handler: (args) => {
-      ctx.exitCode = runDemo(ctx, args);
+        .option('capture', {
+          type: 'string',
+          describe: 'write all three sessions to this pcapng file (one interface per session)',
+        })
+        .option('captures', {
+          type: 'boolean',
+          default: false,
+          describe: 'instead, decode the built-in real captures of every protocol',
+        })
+        .example('$0 demo', 'the tour')
+        .example('$0 demo --capture demo.pcapng', 'and record it for Wireshark')
+        .example('$0 demo --captures', 'decode real captured frames') as Argv<DemoArgs>,
+    handler: async (args) => {
+      if (args.captures) {
+        ctx.exitCode = runDemo(ctx, args);
+        return;
+      }
+      await runDemoTour({ io: ctx.io, colors: ctx.colors, json: args.json, capture: args.capture });
+      ctx.exitCode = ExitCode.Ok;
     },
   };
 }
