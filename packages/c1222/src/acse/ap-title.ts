@@ -80,6 +80,34 @@ export function apTitleAbsoluteOid(title: ApTitle, baseOid?: string, path?: stri
   );
 }
 
+/** Size of the cache of recently decoded absolute AP titles (a node talks to few peers). */
+const OID_CACHE_SIZE = 8;
+const cachedOidBytes: Uint8Array[] = [];
+const cachedOids: string[] = [];
+let nextOidSlot = 0;
+
+/**
+ * `decodeOid` with a small cache keyed on the content octets: the same AP titles arrive in every
+ * message, and returning the same string instance also makes the later OID → content look-up of
+ * the EAX' cleartext cheap. Only octets that decoded without error are cached, so results and
+ * errors are those of `decodeOid`.
+ */
+function decodeAbsoluteOid(value: Uint8Array, offset: number, path: string): string {
+  const n = value.length;
+  for (let k = 0; k < cachedOidBytes.length; k++) {
+    const c = cachedOidBytes[k]!;
+    if (c.length !== n) continue;
+    let i = 0;
+    while (i < n && c[i] === value[i]) i++;
+    if (i === n) return cachedOids[k]!;
+  }
+  const oid = decodeOid(value, offset, path);
+  cachedOidBytes[nextOidSlot] = Uint8Array.from(value);
+  cachedOids[nextOidSlot] = oid;
+  nextOidSlot = (nextOidSlot + 1) % OID_CACHE_SIZE;
+  return oid;
+}
+
 /** Reads one AP title TLV (06, 80 or 0D) from `r` (IEEE 1703 §5.2.3). */
 export function readApTitle(r: Reader, baseOid: string | undefined, path: string): ApTitle {
   const at = r.pos;
@@ -87,7 +115,7 @@ export function readApTitle(r: Reader, baseOid: string | undefined, path: string
   const first = tlv.tagByte;
   const contentOffset = r.base + tlv.contentStart;
   if (first === AP_TITLE_ABSOLUTE_TAG) {
-    return { form: 'absolute', oid: decodeOid(tlv.value, contentOffset, path) };
+    return { form: 'absolute', oid: decodeAbsoluteOid(tlv.value, contentOffset, path) };
   }
   if (first === AP_TITLE_RELATIVE_TAG || first === AP_TITLE_RELATIVE_UNIVERSAL_TAG) {
     const relative = `.${decodeRelativeOid(tlv.value, contentOffset, path)}`;

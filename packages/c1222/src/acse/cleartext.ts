@@ -12,9 +12,9 @@
  * A3, A5 and A9 are placed at their tag position (the vectors and Wireshark do not cover them).
  */
 import { Writer } from '@meterkit/core';
-import { type ApTitle, writeApTitleAbsolute } from './ap-title.js';
-import { AcseTag } from './apdu.js';
-import { writeUserInformationHeader } from './user-information.js';
+import { type ApTitle, apTitleAbsoluteOid } from './ap-title.js';
+import { oidContent } from './oid-cache.js';
+import { berLengthSize, writeUserInformationHeader } from './user-information.js';
 
 /** Everything the cleartext is built from. */
 export interface CleartextInput {
@@ -33,19 +33,33 @@ export interface CleartextInput {
 
 const BEFORE_BE: readonly number[] = [0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa7, 0xa8, 0xa9, 0x8b, 0xac];
 
-const scratch = new Writer(64);
+const CALLED_AP_TITLE = 0xa2;
+const CALLING_AP_TITLE = 0xa6;
 const out = new Writer(256);
+
+/** Element `tag` holding the absolute form `06 L <oid>` of an AP title, written in one pass. */
+function writeAbsoluteTitleElement(
+  w: Writer,
+  tag: number,
+  title: ApTitle,
+  baseOid: string | undefined,
+  path: string,
+): void {
+  const c = oidContent(apTitleAbsoluteOid(title, baseOid, path));
+  w.u8(tag)
+    .berLength(1 + berLengthSize(c.length) + c.length)
+    .u8(0x06)
+    .berLength(c.length)
+    .bytes(c);
+}
 
 /** Builds the canonified cleartext N. */
 export function canonifiedCleartext(input: CleartextInput): Uint8Array {
   const w = out.reset();
   for (const tag of BEFORE_BE) {
-    if (tag === AcseTag.calledApTitle) {
-      if (input.calledApTitle !== undefined) {
-        scratch.reset();
-        writeApTitleAbsolute(scratch, input.calledApTitle, input.baseOid, 'acse.called-ap-title');
-        w.u8(tag).berLength(scratch.pos).bytes(scratch.written());
-      }
+    if (tag === CALLED_AP_TITLE) {
+      if (input.calledApTitle !== undefined)
+        writeAbsoluteTitleElement(w, tag, input.calledApTitle, input.baseOid, 'acse.called-ap-title');
       continue;
     }
     const c = input.contents.get(tag);
@@ -53,11 +67,14 @@ export function canonifiedCleartext(input: CleartextInput): Uint8Array {
   }
   writeUserInformationHeader(w, input.epsemLength, input.userInformationIndirectReference);
   w.u8(input.epsemControl);
-  if (input.callingApTitle !== undefined) {
-    scratch.reset();
-    writeApTitleAbsolute(scratch, input.callingApTitle, input.baseOid, 'acse.calling-ap-title');
-    w.u8(AcseTag.callingApTitle).berLength(scratch.pos).bytes(scratch.written());
-  }
+  if (input.callingApTitle !== undefined)
+    writeAbsoluteTitleElement(
+      w,
+      CALLING_AP_TITLE,
+      input.callingApTitle,
+      input.baseOid,
+      'acse.calling-ap-title',
+    );
   w.u8(input.keyId);
   w.bytes(input.iv);
   return w.finish();

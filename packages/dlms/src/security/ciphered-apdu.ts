@@ -189,14 +189,28 @@ export function decodeCipheredApdu(bytes: Uint8Array, base = 0): CipheredApdu {
   const tag = r.u8('ciphered-apdu.tag');
   if (tag === CipheredApduTag.GeneralGloCiphering || tag === CipheredApduTag.GeneralDedCiphering) {
     const glo = tag === CipheredApduTag.GeneralGloCiphering;
+    // constant paths (no string building per APDU)
     const name = glo ? 'general-glo-ciphering' : 'general-ded-ciphering';
-    const systemTitle = readOctetString(r, `${name}.system-title`);
-    const len = r.berLengthBounded(`${name}.ciphered-content`);
-    const content = readContent(r, len, `${name}.ciphered-content`);
+    const contentPath = glo
+      ? 'general-glo-ciphering.ciphered-content'
+      : 'general-ded-ciphering.ciphered-content';
+    const systemTitle = readOctetString(
+      r,
+      glo ? 'general-glo-ciphering.system-title' : 'general-ded-ciphering.system-title',
+    );
+    const len = r.berLengthBounded(contentPath);
+    const content = readContent(r, len, contentPath);
     r.expectEnd(name);
-    return glo
-      ? { type: 'general-glo-ciphering', systemTitle, ...content, raw: bytes }
-      : { type: 'general-ded-ciphering', systemTitle, ...content, raw: bytes };
+    // explicit fields, not a spread of `content`: one literal with a fixed shape per APDU
+    return {
+      type: glo ? 'general-glo-ciphering' : 'general-ded-ciphering',
+      systemTitle,
+      securityControl: content.securityControl,
+      invocationCounter: content.invocationCounter,
+      ciphertext: content.ciphertext,
+      authenticationTag: content.authenticationTag,
+      raw: bytes,
+    };
   }
   if (tag === CipheredApduTag.GeneralCiphering) {
     const p = 'general-ciphering';
@@ -220,7 +234,10 @@ export function decodeCipheredApdu(bytes: Uint8Array, base = 0): CipheredApdu {
       otherInformation,
       keyInfo,
       informationFields,
-      ...content,
+      securityControl: content.securityControl,
+      invocationCounter: content.invocationCounter,
+      ciphertext: content.ciphertext,
+      authenticationTag: content.authenticationTag,
       raw: bytes,
     };
   }
@@ -241,7 +258,10 @@ export function decodeCipheredApdu(bytes: Uint8Array, base = 0): CipheredApdu {
     tag,
     plainTag: plain.plainTag,
     kind: plain.kind,
-    ...content,
+    securityControl: content.securityControl,
+    invocationCounter: content.invocationCounter,
+    ciphertext: content.ciphertext,
+    authenticationTag: content.authenticationTag,
     raw: bytes,
   };
 }

@@ -45,6 +45,7 @@ import {
   securityContextInternals,
 } from './security-context.js';
 import {
+  decodeSecurityControl,
   encodeSecurityControl,
   type ProtectionMode,
   protectionMode,
@@ -331,10 +332,6 @@ export interface CipherOptions {
   readonly keyInfo?: GeneralCipheringKeyInfo;
 }
 
-function protectionBits(p: Exclude<ProtectionMode, 'none'>): { a: boolean; e: boolean } {
-  return { a: p !== 'encrypted', e: p !== 'authenticated' };
-}
-
 /**
  * Ciphers a plain xDLMS APDU into the requested form (IEC 62056-5-3 §9.2.7.2.4) with the
  * context's keys, system title and invocation counter. Returns the complete ciphered APDU.
@@ -342,7 +339,9 @@ function protectionBits(p: Exclude<ProtectionMode, 'none'>): { a: boolean; e: bo
  * service-specific form is asked for an APDU that has none.
  */
 export function cipherApdu(ctx: SecurityContext, plaintext: Uint8Array, options: CipherOptions): Uint8Array {
-  const { a, e } = protectionBits(options.protection ?? 'authenticated-encrypted');
+  const protection = options.protection ?? 'authenticated-encrypted';
+  const a = protection !== 'encrypted';
+  const e = protection !== 'authenticated';
   const broadcast = options.broadcast === true;
   const own = systemTitleOf(ctx.systemTitle, 'our system title');
   const form = options.form;
@@ -429,13 +428,15 @@ export function cipherApdu(ctx: SecurityContext, plaintext: Uint8Array, options:
     });
   }
   if (key === undefined) key = requireKey(ctx, counterKey).gcm;
-  const securityControl: SecurityControl = {
+  const scByte = encodeSecurityControl({
     suite: ctx.suite.id,
     authentication: a,
     encryption: e,
     broadcastKey: broadcast,
     compression: false,
-  };
+  });
+  // the shared decoded value of that byte (no per-message object)
+  const securityControl: SecurityControl = decodeSecurityControl(scByte);
   const internals = securityContextInternals(ctx);
   const iv = initializationVector(own, ic, internals.ivScratch);
   let ciphertext = plaintext;
@@ -444,7 +445,7 @@ export function cipherApdu(ctx: SecurityContext, plaintext: Uint8Array, options:
     const aad = internals.aadPrefix();
     if (aad === undefined)
       throw new MeterkitError(ErrorCode.KeyMissing, 'authentication-key is not set in the security context');
-    aad[0] = encodeSecurityControl(securityControl);
+    aad[0] = scByte;
     if (e) {
       const r = gcmEncrypt(key, iv, plaintext, aad, info);
       ciphertext = r.ciphertext;

@@ -160,13 +160,15 @@ export class SecurityContext {
   #aad: Uint8Array | undefined;
   readonly #counters = new Map<CipheringKeyName, number>();
   readonly #iv = new Uint8Array(12);
+  /** Built once per context: per-message code must not allocate closures. */
+  readonly #internals: SecurityContextInternals = {
+    key: (name) => this.#keys.get(name),
+    aadPrefix: () => this.#aad,
+    ivScratch: this.#iv,
+  };
 
   static {
-    internalsOf = (ctx) => ({
-      key: (name) => ctx.#keys.get(name),
-      aadPrefix: () => ctx.#aad,
-      ivScratch: ctx.#iv,
-    });
+    internalsOf = (ctx) => ctx.#internals;
   }
 
   constructor(options: SecurityContextOptions = {}) {

@@ -30,6 +30,11 @@ export const SecurityControlBit = {
 
 /** Decodes a security control byte (IEC 62056-5-3 §9.2.7.2.3). Every byte value decodes. */
 export function decodeSecurityControl(byte: number): SecurityControl {
+  const sc = DECODED[byte & 0xff];
+  return sc !== undefined && byte === (byte & 0xff) ? sc : buildSecurityControl(byte);
+}
+
+function buildSecurityControl(byte: number): SecurityControl {
   return {
     suite: byte & 0x0f,
     authentication: (byte & 0x10) !== 0,
@@ -38,6 +43,11 @@ export function decodeSecurityControl(byte: number): SecurityControl {
     compression: (byte & 0x80) !== 0,
   };
 }
+
+/** The 256 decoded values, built once and frozen (decoding is then a table look-up per APDU). */
+const DECODED: readonly SecurityControl[] = Array.from({ length: 256 }, (_, b) =>
+  Object.freeze(buildSecurityControl(b)),
+);
 
 /**
  * Encodes a security control byte (IEC 62056-5-3 §9.2.7.2.3). Throws `SecurityControlInvalid`
