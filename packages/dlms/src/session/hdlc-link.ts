@@ -17,7 +17,6 @@
  * run a timer of `timeoutMs` and call `timeout()` when it fires, and read `nextEvent()`.
  */
 import { ErrorCode, MeterkitError } from '@meterkit/core';
-import { DlmsErrorCode } from '../errors.js';
 import type { HdlcAddress } from '../hdlc/address.js';
 import { HdlcDeframer, type HdlcDiscardReason } from '../hdlc/deframer.js';
 import { encodeHdlcFrame, type HdlcFrame, type HdlcFrameInput } from '../hdlc/frame.js';
@@ -57,7 +56,7 @@ export type HdlcLinkEvent =
   | {
       readonly type: 'discarded';
       readonly bytes: Uint8Array;
-      readonly reason: HdlcDiscardReason | 'not-for-us' | 'unexpected';
+      readonly reason: HdlcDiscardReason | 'not-for-us' | 'unexpected' | 'out-of-sequence';
       readonly offset: number;
     };
 
@@ -526,19 +525,13 @@ export class HdlcLink {
 
   private acceptI(f: Extract<HdlcFrame, { type: 'i' }>, offset: number): void {
     if (f.sendSequence !== this.vr) {
+      // a repeated or out-of-order I frame: dropped and recovered by N(R) on the next poll
+      // (§6.4.4.3), so it is reported as discarded, not as an error that would end the exchange
       this.events.push({
         type: 'discarded',
         bytes: f.raw ?? new Uint8Array(0),
-        reason: 'unexpected',
+        reason: 'out-of-sequence',
         offset,
-      });
-      this.events.push({
-        type: 'error',
-        error: new MeterkitError(
-          DlmsErrorCode.HdlcSequenceError,
-          `N(S) ${f.sendSequence} where ${this.vr} was expected; asking again`,
-          { offset },
-        ),
       });
       return;
     }
