@@ -1,25 +1,13 @@
-import { ErrorCode, MeterkitError } from '@meterkit/core';
+import { ErrorCode, LinkType, MeterkitError } from '@meterkit/core';
 import type { IpHeader, SerialHeader, TcpHeader, UdpHeader } from './capture-packet.js';
 import { decodeIpv4, decodeIpv6, type IpDecode } from './ip-header.js';
 import { decodeTcp, decodeUdp } from './transport-header.js';
 
 /**
- * LINKTYPE_ values the conformance reader decodes (draft-ietf-opsawg-pcaplinktype; the same numbers
- * as `LinkType` in `@meterkit/core`).
+ * LINKTYPE_ values the conformance reader decodes (draft-ietf-opsawg-pcaplinktype): the writer's
+ * table in `@meterkit/core`, under the name the readers have always exported.
  */
-export const CaptureLinkType = {
-  NULL: 0,
-  ETHERNET: 1,
-  RAW_DLT12: 12,
-  RAW_DLT14: 14,
-  RAW: 101,
-  LOOP: 108,
-  LINUX_SLL: 113,
-  USER0: 147,
-  IPV4: 228,
-  IPV6: 229,
-  LINUX_SLL2: 276,
-} as const;
+export const CaptureLinkType = LinkType;
 
 /** EtherTypes (IEEE 802.3 / IANA) the decoder follows. */
 const ETHERTYPE_IPV4 = 0x0800;
