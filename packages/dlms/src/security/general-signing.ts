@@ -13,41 +13,25 @@
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, MeterkitError, Reader, Writer } from '@meterkit/core';
+import { decodeContext, writeOctetString } from '../apdu/common.js';
+import { type GeneralSigning, readGeneralSigning, writeGeneralSigning } from '../apdu/general-signing.js';
 import { DlmsErrorCode } from '../errors.js';
 import { CipheredApduTag } from './ciphered-tags.js';
 import { ecdsaSign, ecdsaVerify } from './ecc.js';
 import type { SecurityContext } from './security-context.js';
 
-/** A decoded general-signing APDU. */
-export interface GeneralSigningApdu {
-  readonly type: 'general-signing';
-  readonly transactionId: Uint8Array;
-  readonly originatorSystemTitle: Uint8Array;
-  readonly recipientSystemTitle: Uint8Array;
-  readonly dateTime: Uint8Array;
-  readonly otherInformation: Uint8Array;
-  /** The signed APDU (plain or ciphered). */
-  readonly content: Uint8Array;
-  /** Raw r ‖ s signature. */
-  readonly signature: Uint8Array;
+/**
+ * A decoded general-signing APDU: the envelope the APDU codec decodes (`GeneralSigning`), plus the
+ * octets the signature covers and the raw APDU.
+ */
+export interface GeneralSigningApdu extends GeneralSigning {
   /** The signed octets: the encoded transaction-id … other-information fields ‖ content. */
   readonly signedData: Uint8Array;
   readonly raw: Uint8Array;
 }
 
 /** The fields of general-signing other than the signature, for building one. */
-export interface GeneralSigningFields {
-  readonly transactionId: Uint8Array;
-  readonly originatorSystemTitle: Uint8Array;
-  readonly recipientSystemTitle: Uint8Array;
-  readonly dateTime: Uint8Array;
-  readonly otherInformation: Uint8Array;
-  readonly content: Uint8Array;
-}
-
-function readOctetString(r: Reader, path: string): Uint8Array {
-  return r.bytes(r.berLengthBounded(path), path);
-}
+export type GeneralSigningFields = Omit<GeneralSigning, 'type' | 'signature'>;
 
 /** Decodes a general-signing APDU (IEC 62056-5-3 §8.2). `base` is the absolute offset of `bytes[0]`. */
 export function decodeGeneralSigning(bytes: Uint8Array, base = 0): GeneralSigningApdu {
@@ -61,35 +45,14 @@ export function decodeGeneralSigning(bytes: Uint8Array, base = 0): GeneralSignin
       0,
     );
   }
-  const transactionId = readOctetString(r, 'general-signing.transaction-id');
-  const originatorSystemTitle = readOctetString(r, 'general-signing.originator-system-title');
-  const recipientSystemTitle = readOctetString(r, 'general-signing.recipient-system-title');
-  const dateTime = readOctetString(r, 'general-signing.date-time');
-  const otherInformation = readOctetString(r, 'general-signing.other-information');
-  const fields = bytes.subarray(1, r.pos);
-  const content = readOctetString(r, 'general-signing.content');
-  const signedData = new Uint8Array(fields.length + content.length);
-  signedData.set(fields, 0);
-  signedData.set(content, fields.length);
-  const signature = readOctetString(r, 'general-signing.signature');
+  const g = readGeneralSigning(r, decodeContext());
   r.expectEnd('general-signing');
-  return {
-    type: 'general-signing',
-    transactionId,
-    originatorSystemTitle,
-    recipientSystemTitle,
-    dateTime,
-    otherInformation,
-    content,
-    signature,
-    signedData,
-    raw: bytes,
-  };
-}
-
-function writeOctetString(w: Writer, b: Uint8Array): void {
-  w.berLength(b.length);
-  w.bytes(b);
+  // the signed fields exactly as received (their length octets included), then the content octets
+  const fieldsEnd = g.otherInformation.byteOffset - bytes.byteOffset + g.otherInformation.length;
+  const signedData = new Uint8Array(fieldsEnd - 1 + g.content.length);
+  signedData.set(bytes.subarray(1, fieldsEnd), 0);
+  signedData.set(g.content, fieldsEnd - 1);
+  return { ...g, signedData, raw: bytes };
 }
 
 function writeFields(w: Writer, f: GeneralSigningFields): void {
@@ -113,10 +76,7 @@ export function encodeGeneralSigning(
   f: GeneralSigningFields & { readonly signature: Uint8Array },
 ): Uint8Array {
   const w = new Writer(f.content.length + f.signature.length + 64);
-  w.u8(CipheredApduTag.GeneralSigning);
-  writeFields(w, f);
-  writeOctetString(w, f.content);
-  writeOctetString(w, f.signature);
+  writeGeneralSigning(w, { type: 'general-signing', ...f });
   return w.finish();
 }
 
