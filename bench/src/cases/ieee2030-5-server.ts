@@ -4,40 +4,16 @@
  * (routing, LFDI access check, list paging, XML encode/decode, exchange record). TLS and sockets
  * are not included; the baseline is the bare `encodeXml` of the same DERControlList page, so
  * `ratio` is the server's overhead over encoding the answer.
- *
- * The server classes are looked up on the package at load time: until the package index exports
- * them, this file registers no cases (instead of breaking the whole run).
  */
 
-import type { AnyDocumentResource } from '@meterkit/ieee2030-5';
-import * as ieee20305 from '@meterkit/ieee2030-5';
+import { type AnyDocumentResource, encodeXml, SepTestServer } from '@meterkit/ieee2030-5';
 import type { BenchCase } from '../case.js';
-
-interface Answer {
-  readonly status: number;
-  readonly body?: Uint8Array;
-}
-interface Server {
-  readonly exchanges: unknown[];
-  readonly responses: unknown[];
-  handle(req: {
-    method: string;
-    path: string;
-    headers?: Record<string, string>;
-    body?: Uint8Array;
-    lfdi?: string;
-  }): Answer;
-  addDERControl(program: string, control: Record<string, unknown>): string;
-  representation(href: string, lfdi?: string): { type: string; resource: unknown } | undefined;
-}
-type ServerClass = new (config: Record<string, unknown>, options: { clock: () => number }) => Server;
 
 const LFDI = '3e4f45ab31edfe5b67e343e5e4562e31984e23e5';
 const T0 = 1_750_000_000;
-const Ctor = (ieee20305 as unknown as Record<string, unknown>)['SepTestServer'] as ServerClass | undefined;
 
-function makeServer(Server: ServerClass): Server {
-  const s = new Server(
+function makeServer(): SepTestServer {
+  const s = new SepTestServer(
     {
       endDevices: [{ lfdi: LFDI }],
       programs: [
@@ -60,10 +36,10 @@ function makeServer(Server: ServerClass): Server {
   return s;
 }
 
-function build(Server: ServerClass): BenchCase[] {
-  const s = makeServer(Server);
+function build(): BenchCase[] {
+  const s = makeServer();
   const page = s.representation('/derp/1/derc', LFDI) as AnyDocumentResource;
-  const pageBytes = ieee20305.encodeXml(page).length;
+  const pageBytes = encodeXml(page).length;
   const baseline = 'ieee2030-5-server: encodeXml of a 10-control DERControlList';
   const get = (path: string) => () => {
     const r = s.handle({ method: 'GET', path, lfdi: LFDI });
@@ -71,15 +47,15 @@ function build(Server: ServerClass): BenchCase[] {
     return r.body?.length ?? 0;
   };
   const response = new TextEncoder().encode(
-    ieee20305.encodeXml({
+    encodeXml({
       type: 'DERControlResponse',
       resource: { createdDateTime: BigInt(T0), endDeviceLFDI: LFDI, status: 1, subject: 'c000' },
     }),
   );
-  let poster = makeServer(Server);
+  let poster = makeServer();
   let posted = 0;
   return [
-    { name: baseline, bytesPerOp: pageBytes, run: () => ieee20305.encodeXml(page).length },
+    { name: baseline, bytesPerOp: pageBytes, run: () => encodeXml(page).length },
     {
       name: 'ieee2030-5-server: GET /derp/1/derc?l=10 (handle, no I/O)',
       bytesPerOp: pageBytes,
@@ -91,7 +67,7 @@ function build(Server: ServerClass): BenchCase[] {
     {
       name: 'ieee2030-5-server: POST DERControlResponse (handle, no I/O)',
       run: () => {
-        if (++posted % 2000 === 0) poster = makeServer(Server);
+        if (++posted % 2000 === 0) poster = makeServer();
         return poster.handle({
           method: 'POST',
           path: '/rsps/1/rsp',
@@ -104,5 +80,5 @@ function build(Server: ServerClass): BenchCase[] {
   ];
 }
 
-/** Request handling of the 2030.5 test server (no cases until the package exports `SepTestServer`). */
-export const cases: readonly BenchCase[] = Ctor === undefined ? [] : build(Ctor);
+/** Request handling of the 2030.5 test server. */
+export const cases: readonly BenchCase[] = build();
