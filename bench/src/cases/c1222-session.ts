@@ -6,32 +6,9 @@ import { C1222_AES_BASELINE } from './c1222.js';
  * ANSI C12.18 / C12.22 sessions, sans-IO: the C12.18 link (ANSI C12.18-2006 §6) receiving a 1 KB
  * read response in 256-byte packets and acknowledging each, against the bare deframer; and a whole
  * C12.22 mode-2 exchange (build request → responder verifies, answers → client verifies and pairs,
- * IEEE 1703 §5.3) against the bare AES passes. The session classes are reached through the
- * package's exports; until they are exported this file registers no cases.
+ * IEEE 1703 §5.3) against the bare AES passes.
  */
-interface LinkLike {
-  receive(bytes: Uint8Array, now: number): void;
-  nextOutput(): Uint8Array | undefined;
-  nextEvent(): { type: string } | undefined;
-}
-interface SessionApi {
-  C1218Link: new (o: { role: 'client' | 'device'; packetSize?: number }) => LinkLike;
-  C1222Association: new (
-    o: object,
-  ) => {
-    buildRequest(s: readonly object[]): { bytes: Uint8Array };
-    acceptResponse(b: Uint8Array): { responses: readonly object[] };
-  };
-  C1222Responder: new (
-    o: object,
-  ) => {
-    handle(b: Uint8Array, h: (req: { type: string; tableId?: number }) => object): Uint8Array | undefined;
-  };
-}
-
-const api = c1222 as unknown as Partial<SessionApi>;
-
-function build(s: SessionApi): BenchCase[] {
+function build(): BenchCase[] {
   const table = Uint8Array.from({ length: 1024 }, (_, i) => (i * 31) & 0xff);
   const packets = c1222.encodeC1218Response(
     { type: 'read-response', tableData: { data: table } },
@@ -47,21 +24,21 @@ function build(s: SessionApi): BenchCase[] {
   const keys = new c1222.C1222KeyStore([[0, key]]);
   const client = c1222.absoluteApTitle('2.16.124.113620.1.22.0.7');
   const meter = c1222.absoluteApTitle('2.16.124.113620.1.22.0.42');
-  const association = new s.C1222Association({
+  const association = new c1222.C1222Association({
     callingApTitle: client,
     calledApTitle: meter,
     securityMode: 2,
     keys,
   });
-  const responder = new s.C1222Responder({ apTitle: meter, keys });
-  const handler = () => ({ type: 'read-response', tableData: { data: table } });
+  const responder = new c1222.C1222Responder({ apTitle: meter, keys });
+  const handler = () => ({ type: 'read-response' as const, tableData: { data: table } });
   return [
     {
       name: 'c1222-session: C12.18 link receives 1 KB read response (256-byte packets, ACKed)',
       bytesPerOp: wire.length,
       baseline: 'c1218: deframe + reassemble 1 KB read response (256-byte packets)',
       run: () => {
-        const link = new s.C1218Link({ role: 'client', packetSize: 256 });
+        const link = new c1222.C1218Link({ role: 'client', packetSize: 256 });
         for (const p of packets) link.receive(p, 0);
         let n = 0;
         while (link.nextOutput() !== undefined) n++;
@@ -82,7 +59,4 @@ function build(s: SessionApi): BenchCase[] {
   ];
 }
 
-export const cases: readonly BenchCase[] =
-  api.C1218Link !== undefined && api.C1222Association !== undefined && api.C1222Responder !== undefined
-    ? build(api as SessionApi)
-    : [];
+export const cases: readonly BenchCase[] = build();
