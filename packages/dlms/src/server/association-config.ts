@@ -38,6 +38,21 @@ export interface AssociationConfig {
   readonly maxPduSize: number;
   /** Access to objects that give this client no rights of their own. */
   readonly defaultAccess?: ObjectAccess | undefined;
+  /**
+   * Logical-name (default) or short-name referencing (IEC 62056-5-3 §9.3.13: READ, WRITE and
+   * UNCONFIRMED-WRITE on base names, the current association as Association SN at 0xFA00).
+   */
+  readonly referencing?: 'logical-name' | 'short-name' | undefined;
+  /**
+   * Window of the server's first general-block-transfer blocks (1–63, default 1); later windows
+   * follow what the client announces in its acknowledgements (IEC 62056-5-3 §9.3.10).
+   */
+  readonly gbtWindow?: number | undefined;
+  /**
+   * Send long answers with general-block-transfer whenever it is negotiated, even when the
+   * service's own block transfer (get-response-with-datablock) is negotiated too. Default false.
+   */
+  readonly preferGeneralBlockTransfer?: boolean | undefined;
 }
 
 /** The conformance a simulator association supports unless its profile says otherwise (IEC 62056-5-3 §8.2). */

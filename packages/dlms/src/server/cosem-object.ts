@@ -72,6 +72,11 @@ export interface StoredObjectOptions {
   readonly attributes?: ReadonlyMap<number, DlmsData> | undefined;
   /** Access per client SAP; key `'*'` for every client not listed. */
   readonly access?: ReadonlyMap<number | '*', ObjectAccess> | undefined;
+  /**
+   * Methods a plain stored object answers, with the return data each gives (null: none); the
+   * invocation parameters are accepted as they come. Live objects implement their own.
+   */
+  readonly methods?: ReadonlyMap<number, DlmsData | null> | undefined;
 }
 
 /** Same shape, for an A-XDR type check on set: arrays and structures compare by kind only. */
@@ -86,6 +91,7 @@ export class StoredObject implements ServerObject {
   readonly logicalName: string;
   protected readonly values: Map<number, DlmsData>;
   private readonly access: ReadonlyMap<number | '*', ObjectAccess>;
+  private readonly methodReturns: ReadonlyMap<number, DlmsData | null>;
 
   constructor(o: StoredObjectOptions) {
     this.classId = o.classId;
@@ -94,6 +100,7 @@ export class StoredObject implements ServerObject {
     this.values = new Map(o.attributes ?? []);
     this.values.set(1, { type: 'octet-string', value: parseObis(o.logicalName) });
     this.access = o.access ?? new Map();
+    this.methodReturns = o.methods ?? new Map();
   }
 
   accessFor(clientSap: number | '*'): ObjectAccess | undefined {
@@ -112,7 +119,7 @@ export class StoredObject implements ServerObject {
   }
 
   methodIds(): readonly number[] {
-    return [];
+    return [...this.methodReturns.keys()].sort((a, b) => a - b);
   }
 
   selectorsOf(_attributeId: number): readonly number[] | undefined {
@@ -133,8 +140,10 @@ export class StoredObject implements ServerObject {
     return 'success';
   }
 
-  action(_methodId: number, _parameters: DlmsData | null, _ctx: AccessContext): ActionOutcome {
-    return { result: 'object-undefined' };
+  action(methodId: number, _parameters: DlmsData | null, _ctx: AccessContext): ActionOutcome {
+    const r = this.methodReturns.get(methodId);
+    if (r === undefined) return { result: 'object-undefined' };
+    return r === null ? { result: 'success' } : { result: 'success', data: r };
   }
 
   valueAt(attributeId: number, _t: number): DlmsData | undefined {

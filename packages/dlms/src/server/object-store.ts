@@ -7,20 +7,27 @@ import { normalizeObis } from '../obis/obis.js';
 import { NO_ACCESS, type ObjectAccess } from './access-rights.js';
 import { ClockObject } from './clock-object.js';
 import type { ServerObject } from './cosem-object.js';
+import { ShortNameTable } from './short-names.js';
 
 /** The objects of one logical device, by logical name (IEC 62056-6-2 §4). */
 export class CosemObjectStore {
   private readonly byName = new Map<string, ServerObject>();
+  /** Base names for short-name referencing (IEC 62056-5-3 §9.3.13). */
+  readonly shortNames = new ShortNameTable();
 
   constructor(objects: Iterable<ServerObject> = []) {
     for (const o of objects) this.add(o);
   }
 
-  /** Adds an object; a second object with the same logical name is `ValueInvalid`. */
-  add(o: ServerObject): void {
+  /**
+   * Adds an object with an optional base name (short-name referencing; automatic when omitted); a
+   * second object with the same logical name or base name is `ValueInvalid`.
+   */
+  add(o: ServerObject, baseName?: number, path = 'objects'): void {
     const ln = normalizeObis(o.logicalName);
     if (this.byName.has(ln))
-      throw new MeterkitError(ErrorCode.ValueInvalid, `two objects named ${ln}`, { path: 'objects' });
+      throw new MeterkitError(ErrorCode.ValueInvalid, `two objects named ${ln}`, { path });
+    this.shortNames.assign(o, baseName, `${path}.baseName`);
     this.byName.set(ln, o);
   }
 

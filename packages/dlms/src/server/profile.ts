@@ -10,8 +10,7 @@ import type { DlmsData } from '../axdr/data.js';
 import { interfaceClass } from '../cosem/interface-classes.js';
 import type { CaptureObjectDefinition } from '../cosem/profile-generic.js';
 import { normalizeObis } from '../obis/obis.js';
-import { SecurityContext } from '../security/security-context.js';
-import type { SecuritySuiteId } from '../security/security-suite.js';
+import type { SecurityContext } from '../security/security-context.js';
 import { type ObjectAccess, type ObjectAccessJson, objectAccessFromJson } from './access-rights.js';
 import { type AssociationConfig, DEFAULT_SERVER_CONFORMANCE } from './association-config.js';
 import { ClockObject } from './clock-object.js';
@@ -21,21 +20,9 @@ import { DisconnectControlObject } from './disconnect-control-object.js';
 import { LoadCurve, type LoadShape } from './load-curve.js';
 import { CosemObjectStore } from './object-store.js';
 import { ProfileGenericObject } from './profile-generic-object.js';
-import { PushSetupObject } from './push-setup-object.js';
+import { type PushCiphering, PushSetupObject } from './push-setup-object.js';
 import { EnergyRegisterObject, ProfileStatusObject } from './register-object.js';
-
-/** Security of a ciphered association in a profile (keys as hex; test keys only!). IEC 62056-5-3 §9.2. */
-export interface SecurityProfileJson {
-  readonly suite?: SecuritySuiteId;
-  readonly globalUnicastEncryptionKey?: string;
-  readonly globalBroadcastEncryptionKey?: string;
-  readonly authenticationKey?: string;
-  readonly masterKey?: string;
-  /** First invocation counter the server sends. */
-  readonly invocationCounter?: number;
-  /** Check client invocation counters across associations (see `AssociationConfig.sharedReplayProtection`). */
-  readonly sharedReplayProtection?: boolean;
-}
+import { type SecurityProfileJson, securityFromJson } from './security-json.js';
 
 /** One association of a profile. IEC 62056-5-3 §9.4.2. */
 export interface AssociationProfileJson {
@@ -53,6 +40,12 @@ export interface AssociationProfileJson {
   readonly conformance?: readonly string[];
   readonly maxPduSize?: number;
   readonly defaultAccess?: ObjectAccessJson;
+  /** `logical-name` (default) or `short-name` referencing. */
+  readonly referencing?: 'logical-name' | 'short-name';
+  /** Window of the server's first general-block-transfer blocks (1–63, default 1). */
+  readonly gbtWindow?: number;
+  /** Long answers in general-block-transfer whenever it is negotiated. */
+  readonly preferGeneralBlockTransfer?: boolean;
 }
 
 /** A generated load profile: capacity, capture period (s) and the captured attributes. IEC 62056-6-2 §4.3.6. */
@@ -81,7 +74,24 @@ export type LiveJson =
   | { readonly kind: 'profile-status' }
   | LoadProfileJson
   | { readonly kind: 'disconnect-control' }
-  | { readonly kind: 'push-setup'; readonly everySeconds?: number };
+  | {
+      readonly kind: 'push-setup';
+      readonly everySeconds?: number;
+      /** Cipher the data-notifications with the security of an association. */
+      readonly ciphering?: PushCipheringJson;
+    };
+
+/** How a Push setup ciphers its data-notifications (IEC 62056-5-3 §9.2.7.2.4). */
+export interface PushCipheringJson {
+  /** Client SAP of the association whose security context (keys, system title, counter) is used. */
+  readonly association: number;
+  /** `general-glo` (default) or `general-ciphering`. */
+  readonly form?: 'general-glo' | 'general-ciphering';
+  /** Default `authenticated-encrypted`. */
+  readonly protection?: 'authenticated-encrypted' | 'authenticated' | 'encrypted';
+  /** Use the global broadcast encryption key instead of the unicast key. */
+  readonly broadcast?: boolean;
+}
 
 /** One object of a profile. IEC 62056-6-2 §4. */
 export interface ObjectProfileJson {
@@ -89,6 +99,10 @@ export interface ObjectProfileJson {
   readonly version?: number;
   readonly logicalName: string;
   readonly live?: LiveJson;
+  /** Base name for short-name referencing (a multiple of 8, number or `"0x…"` text); automatic when omitted. */
+  readonly baseName?: number | string;
+  /** Methods of a plain object: method id → the return data (JSON data form) or null for none. */
+  readonly methods?: Readonly<Record<string, JsonInput | null>>;
   /** Attribute values by attribute id, in the JSON data form. */
   readonly attributes?: Readonly<Record<string, JsonInput>>;
   /** Access by client SAP (or `*`). */
@@ -144,6 +158,12 @@ function hexKey(v: string | undefined, path: string): Uint8Array | undefined {
   }
 }
 
+function referencingOf(v: unknown, path: string): 'logical-name' | 'short-name' {
+  if (v === undefined || v === 'logical-name') return 'logical-name';
+  if (v === 'short-name') return 'short-name';
+  return invalid(path, 'referencing must be logical-name or short-name');
+}
+
 function conformanceOf(list: readonly string[] | undefined, path: string): Conformance {
   if (list === undefined) return DEFAULT_SERVER_CONFORMANCE;
   const known = new Set<string>(CONFORMANCE_BITS);
@@ -164,26 +184,14 @@ function association(j: AssociationProfileJson, i: number, systemTitle: Uint8Arr
   if ((mechanism === 1 || (mechanism >= 2 && mechanism <= 4) || mechanism === 6) && secret === undefined)
     invalid(`${path}`, `mechanism ${mechanism} needs a ${mechanism === 1 ? 'password' : 'secret'}`);
   let security: SecurityContext | undefined;
-  if (j.security !== undefined) {
-    const s = j.security;
-    security = new SecurityContext({
-      suite: s.suite ?? 0,
-      systemTitle,
-      globalUnicastEncryptionKey: hexKey(
-        s.globalUnicastEncryptionKey,
-        `${path}.security.globalUnicastEncryptionKey`,
-      ),
-      globalBroadcastEncryptionKey: hexKey(
-        s.globalBroadcastEncryptionKey,
-        `${path}.security.globalBroadcastEncryptionKey`,
-      ),
-      authenticationKey: hexKey(s.authenticationKey, `${path}.security.authenticationKey`),
-      masterKey: hexKey(s.masterKey, `${path}.security.masterKey`),
-      invocationCounters: { 'global-unicast-encryption-key': s.invocationCounter ?? 1 },
-    });
-  }
-  if ((j.ciphering === true || mechanism === 5) && security === undefined)
-    invalid(`${path}.security`, 'ciphering and HLS-GMAC need a security context');
+  if (j.security !== undefined) security = securityFromJson(j.security, systemTitle, `${path}.security`);
+  if ((j.ciphering === true || mechanism === 5 || mechanism === 7) && security === undefined)
+    invalid(`${path}.security`, 'ciphering and HLS-GMAC/ECDSA need a security context');
+  if (mechanism === 7 && (security?.signingKey === undefined || security.peerSigningKey === undefined))
+    invalid(`${path}.security`, 'HLS-ECDSA (mechanism 7) needs signingKey and clientSigningKey');
+  const gbtWindow = j.gbtWindow ?? 1;
+  if (!Number.isInteger(gbtWindow) || gbtWindow < 1 || gbtWindow > 63)
+    invalid(`${path}.gbtWindow`, 'gbtWindow must be 1..63');
   return {
     clientSap: j.clientSap,
     name: j.name ?? `client ${j.clientSap}`,
@@ -199,7 +207,51 @@ function association(j: AssociationProfileJson, i: number, systemTitle: Uint8Arr
       j.defaultAccess === undefined
         ? undefined
         : objectAccessFromJson(j.defaultAccess, `${path}.defaultAccess`),
+    referencing: referencingOf(j.referencing, `${path}.referencing`),
+    gbtWindow,
+    preferGeneralBlockTransfer: j.preferGeneralBlockTransfer === true,
   };
+}
+
+function baseNameOf(v: number | string | undefined, path: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n =
+    typeof v === 'number' ? v : /^0x[0-9a-f]+$/i.test(v) ? Number.parseInt(v.slice(2), 16) : Number.NaN;
+  if (!Number.isInteger(n)) invalid(path, 'baseName must be a number or "0x…" hex text');
+  return n;
+}
+
+function methodMap(j: ObjectProfileJson, path: string): Map<number, DlmsData | null> {
+  const m = new Map<number, DlmsData | null>();
+  for (const [k, v] of Object.entries(j.methods ?? {})) {
+    const id = Number(k);
+    if (!Number.isInteger(id) || id < 1 || id > 127)
+      invalid(`${path}.methods`, `${k} is not a method id (1..127)`);
+    m.set(id, v === null ? null : dataFromJson(v, `${path}.methods.${k}`));
+  }
+  return m;
+}
+
+function pushCiphering(
+  j: PushCipheringJson | undefined,
+  associations: ReadonlyMap<number, AssociationConfig>,
+  path: string,
+): PushCiphering | undefined {
+  if (j === undefined) return undefined;
+  const a = associations.get(j.association);
+  if (a?.security === undefined)
+    invalid(`${path}.association`, `association ${String(j.association)} has no security context`);
+  const form = j.form ?? 'general-glo';
+  if (form !== 'general-glo' && form !== 'general-ciphering')
+    invalid(`${path}.form`, 'form must be general-glo or general-ciphering');
+  const protection = j.protection ?? 'authenticated-encrypted';
+  if (
+    protection !== 'authenticated-encrypted' &&
+    protection !== 'authenticated' &&
+    protection !== 'encrypted'
+  )
+    invalid(`${path}.protection`, 'protection must be authenticated-encrypted, authenticated or encrypted');
+  return { security: a.security, form, protection, broadcast: j.broadcast === true };
 }
 
 function accessMap(j: ObjectProfileJson, path: string): Map<number | '*', ObjectAccess> {
@@ -260,6 +312,7 @@ export function buildSimulatorModel(profile: SimulatorProfile, options: BuildOpt
       attributes: attributeMap(j, path),
       access: accessMap(j, path),
     };
+    const baseName = baseNameOf(j.baseName, `${path}.baseName`);
     const live = j.live;
     const expect = (classId: number): void => {
       if (j.classId !== classId) invalid(`${path}.live`, `${live?.kind} needs class ${classId}`);
@@ -267,7 +320,7 @@ export function buildSimulatorModel(profile: SimulatorProfile, options: BuildOpt
     let o: ServerObject;
     switch (live?.kind) {
       case undefined:
-        o = new StoredObject({ ...base, classId: j.classId });
+        o = new StoredObject({ ...base, classId: j.classId, methods: methodMap(j, path) });
         break;
       case 'clock':
         expect(8);
@@ -323,7 +376,12 @@ export function buildSimulatorModel(profile: SimulatorProfile, options: BuildOpt
         break;
       case 'push-setup': {
         expect(40);
-        const p = new PushSetupObject({ ...base, onPush: options.onPush, everySeconds: live.everySeconds });
+        const p = new PushSetupObject({
+          ...base,
+          onPush: options.onPush,
+          everySeconds: live.everySeconds,
+          ciphering: pushCiphering(live.ciphering, associations, `${path}.live.ciphering`),
+        });
         pushSetups.push(p);
         o = p;
         break;
@@ -334,7 +392,7 @@ export function buildSimulatorModel(profile: SimulatorProfile, options: BuildOpt
           `unknown live kind ${JSON.stringify((live as { kind: unknown }).kind)}`,
         );
     }
-    store.add(o);
+    store.add(o, baseName, path);
   }
   return {
     store,

@@ -5,6 +5,7 @@
  */
 import type { DlmsData } from '../axdr/data.js';
 import { type CaptureObjectDefinition, captureObjectsFromData } from '../cosem/profile-generic.js';
+import type { SecurityContext } from '../security/security-context.js';
 import {
   type AccessContext,
   type ActionOutcome,
@@ -25,23 +26,41 @@ export interface SendDestination {
   readonly message: number;
 }
 
+/**
+ * How the data-notifications of a Push setup are ciphered (IEC 62056-5-3 §9.2.7.2.4:
+ * general-glo-ciphering or general-ciphering with the security context of an association).
+ */
+export interface PushCiphering {
+  /** The security context (keys, system title, invocation counter) the pushes use. */
+  readonly security: SecurityContext;
+  readonly form: 'general-glo' | 'general-ciphering';
+  readonly protection: 'authenticated-encrypted' | 'authenticated' | 'encrypted';
+  /** Cipher with the global broadcast encryption key. */
+  readonly broadcast: boolean;
+}
+
 /** Options of a Push setup. IEC 62056-6-2 §4.4.8. */
 export interface PushSetupOptions extends Omit<StoredObjectOptions, 'classId'> {
   /** Called by method 1 (and by the schedule) to send the push. */
   readonly onPush: (push: PushSetupObject) => void;
   /** Seconds between scheduled pushes; undefined for none. */
   readonly everySeconds?: number | undefined;
+  /** Cipher the pushes; undefined: plain data-notifications. */
+  readonly ciphering?: PushCiphering | undefined;
 }
 
 /** The simulator's Push setup (IEC 62056-6-2 §4.4.8). */
 export class PushSetupObject extends StoredObject {
   private readonly onPush: (push: PushSetupObject) => void;
   readonly everySeconds: number | undefined;
+  /** How the pushes are ciphered, or undefined when they are plain. */
+  readonly ciphering: PushCiphering | undefined;
 
   constructor(o: PushSetupOptions) {
     super({ ...o, classId: PUSH_SETUP_CLASS_ID });
     this.onPush = o.onPush;
     this.everySeconds = o.everySeconds;
+    this.ciphering = o.ciphering;
     if (!this.values.has(2)) this.values.set(2, { type: 'array', value: [] });
     if (!this.values.has(3)) {
       this.values.set(3, {

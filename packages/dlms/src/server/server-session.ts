@@ -4,7 +4,7 @@
  * block transfer; §9.2: ciphering and HLS). APDU bytes go in, response APDU bytes come out; the
  * transport (wrapper, HDLC) only moves them.
  *
- * - AARQ → AARE: LN application contexts, with or without ciphering; mechanisms 0 (none), 1 (LLS)
+ * - AARQ → AARE: LN or SN application contexts, with or without ciphering; mechanisms 0 (none), 1 (LLS)
  *   and 2–7 (HLS: the AARE carries the server challenge and the association stays pending until
  *   reply_to_HLS_authentication verifies f(StoC) and returns f(CtoS)); the conformance block is the
  *   intersection of the client's and the server's; client-max-receive-pdu-size limits every answer.
@@ -13,9 +13,14 @@
  *   confirmed-service-error (dlms-version-too-low, incompatible-conformance, pdu-size-too-short).
  * - GET normal/next/with-list, answered with get-response-with-datablock when the value does not
  *   fit the client's PDU size; SET normal/with-list and with datablocks; ACTION normal/with-list and
- *   with pblocks; general-block-transfer in both directions (windows, acknowledgements, streaming).
- * - Ciphered associations accept glo-, ded- and general-glo/ded-ciphered requests and answer in the
- *   same form; `authenticated-*` access modes need a request whose tag verified.
+ *   with pblocks (long return data goes back in action-response-with-pblock); attribute 0 (all
+ *   attributes as one structure); general-block-transfer in both directions (windows from the
+ *   association's `gbtWindow` and the client's acknowledgements, streaming).
+ * - Short-name associations (§9.3.13–§9.3.15): READ (attributes, selective access through
+ *   parameterized-access, methods with return data; data-block-result blocks), WRITE and
+ *   UNCONFIRMED-WRITE on base names; Association SN at 0xFA00 with reply_to_HLS_authentication.
+ * - Ciphered associations (suites 0–2) accept glo-, ded-, general-glo/ded- and general-ciphered
+ *   requests and answer in the same form; `authenticated-*` access modes need a request whose tag verified.
  * - RLRQ → RLRE. Anything else, or anything malformed, gets an exception-response; the session
  *   never throws on input.
  */
@@ -43,6 +48,14 @@ import type { GeneralBlockTransfer } from '../apdu/general-block-transfer.js';
 import type { GetRequest } from '../apdu/get.js';
 import { decodeApdu, encodeApdu, type XdlmsApdu } from '../apdu/registry.js';
 import type { SetRequest } from '../apdu/set.js';
+import type {
+  ReadRequest,
+  ReadResponseItem,
+  UnconfirmedWriteRequest,
+  VariableAccessSpecification,
+  WriteRequest,
+  WriteResponseItem,
+} from '../apdu/short-name.js';
 import { type DlmsData, encodeData, readData } from '../axdr/data.js';
 import { isCipheredApduTag } from '../security/ciphered-tags.js';
 import { type CipheringForm, cipherApdu, decipherApdu } from '../security/ciphering.js';
@@ -69,9 +82,11 @@ import {
   CURRENT_ASSOCIATION,
   CurrentAssociationObject,
 } from './association-object.js';
+import { CurrentAssociationSnObject } from './association-sn-object.js';
 import { type AccessContext, isRefusal, type ServerObject } from './cosem-object.js';
 import type { CosemObjectStore } from './object-store.js';
 import { forkSecurityContext, syncInvocationCounters } from './security-fork.js';
+import { ASSOCIATION_SN_BASE_NAME, type ShortNameTarget } from './short-names.js';
 
 /** Options of a server session. IEC 62056-5-3 §9.4. */
 export interface DlmsServerSessionOptions {
@@ -134,6 +149,8 @@ interface GbtOut {
 
 const PLAIN: Protection = { form: undefined, authenticated: false, gbt: false };
 const HLS_METHOD = 1;
+/** reply_to_HLS_authentication of Association SN (IEC 62056-6-2 §4.4.3, method 8). */
+const SN_HLS_METHOD = 8;
 
 function pduLimit(n: number): number {
   return n === 0 ? 0xffff : Math.min(n, 0xffff);
@@ -174,6 +191,11 @@ export class DlmsServerSession {
   private serverToClientChallenge: Uint8Array | undefined;
   private clientSystemTitle: Uint8Array | undefined;
   private longGet: LongTransfer | undefined;
+  /** A long READ answer going out in data-block-result blocks (short-name referencing). */
+  private longRead: LongTransfer | undefined;
+  /** A long ACTION answer going out in action-response-with-pblock blocks. */
+  private longAction: LongTransfer | undefined;
+  private readonly currentSn: CurrentAssociationSnObject;
   private pending: PendingBlocks | undefined;
   private gbtIn: { parts: Uint8Array[]; size: number; next: number } | undefined;
   private gbtOut: GbtOut | undefined;
@@ -204,6 +226,13 @@ export class DlmsServerSession {
       status: this.state,
       defaultAccess: this.association?.defaultAccess,
     }));
+    this.currentSn = new CurrentAssociationSnObject(this.store, (x) =>
+      this.store.accessOf(x, this.clientSap, this.association?.defaultAccess),
+    );
+  }
+
+  private get shortName(): boolean {
+    return this.association?.referencing === 'short-name';
   }
 
   /** True once an association is open (HLS included). */
@@ -222,6 +251,8 @@ export class DlmsServerSession {
     this.clientToServerChallenge = undefined;
     this.serverToClientChallenge = undefined;
     this.longGet = undefined;
+    this.longRead = undefined;
+    this.longAction = undefined;
     this.pending = undefined;
     this.gbtIn = undefined;
     this.gbtOut = undefined;
@@ -242,6 +273,8 @@ export class DlmsServerSession {
       this.syncCounters();
       if (!isMeterkitError(e)) throw e;
       this.longGet = undefined;
+      this.longRead = undefined;
+      this.longAction = undefined;
       this.pending = undefined;
       this.gbtIn = undefined;
       return [this.exception(this.state === 'associated' ? 'service-unknown' : 'service-not-allowed', e)];
@@ -329,7 +362,11 @@ export class DlmsServerSession {
     const contextName = aarq.applicationContextName;
     const ctx = applicationContextInfo(contextName);
     if (cfg === undefined) return this.reject(contextName, AcseServiceUserDiagnostic.NoReasonGiven);
-    if (ctx === undefined || ctx.referencing !== 'logical-name' || ctx.ciphering !== cfg.ciphering)
+    if (
+      ctx === undefined ||
+      ctx.referencing !== (cfg.referencing ?? 'logical-name') ||
+      ctx.ciphering !== cfg.ciphering
+    )
       return this.reject(contextName, AcseServiceUserDiagnostic.ApplicationContextNameNotSupported);
     this.applicationContextId = ctx.id;
     const mech = aarq.mechanismName === undefined ? { id: 0 } : mechanismInfo(aarq.mechanismName);
@@ -410,7 +447,7 @@ export class DlmsServerSession {
       negotiatedDlmsVersionNumber: 6,
       negotiatedConformance: conformance,
       serverMaxReceivePduSize: cfg.maxPduSize,
-      vaaName: 0x0007,
+      vaaName: this.shortName ? ASSOCIATION_SN_BASE_NAME : 0x0007,
     });
     const userInformation =
       cfg.ciphering && security !== undefined
@@ -454,13 +491,14 @@ export class DlmsServerSession {
         negotiatedDlmsVersionNumber: 6,
         negotiatedConformance: this.conformance,
         serverMaxReceivePduSize: cfg.maxPduSize,
-        vaaName: 0x0007,
+        vaaName: this.shortName ? ASSOCIATION_SN_BASE_NAME : 0x0007,
       });
+      const security = this.security ?? cfg.security;
       userInformation = {
         type: 'other',
         content:
-          cfg.ciphering && cfg.security !== undefined
-            ? cipherApdu(cfg.security, response, { form: 'glo' })
+          cfg.ciphering && security !== undefined
+            ? cipherApdu(security, response, { form: 'glo' })
             : response,
       };
     }
@@ -497,7 +535,21 @@ export class DlmsServerSession {
     }
     const apdu = decodeApdu(plain);
     let response: XdlmsApdu | Uint8Array | undefined;
+    const sn =
+      apdu.type === 'read-request' ||
+      apdu.type === 'write-request' ||
+      apdu.type === 'unconfirmed-write-request';
+    if (sn !== this.shortName) return [exceptionApdu('service-not-allowed', 'service-not-supported')];
     switch (apdu.type) {
+      case 'read-request':
+        response = this.onRead(apdu, protection);
+        break;
+      case 'write-request':
+        response = this.onWrite(apdu, protection);
+        break;
+      case 'unconfirmed-write-request':
+        this.onWrite(apdu, protection);
+        return [];
       case 'get-request-normal':
       case 'get-request-next':
       case 'get-request-with-list':
@@ -527,13 +579,12 @@ export class DlmsServerSession {
   /** Ciphers a plain response as the request was, and cuts it into GBT blocks when needed. */
   private send(plain: Uint8Array, p: Protection): Uint8Array[] {
     const cfg = this.association!;
+    const security = this.security ?? cfg.security;
     const out =
-      p.form !== undefined && cfg.security !== undefined
-        ? cipherApdu(cfg.security, plain, { form: p.form })
-        : plain;
+      p.form !== undefined && security !== undefined ? cipherApdu(security, plain, { form: p.form }) : plain;
     const limit = pduLimit(this.clientMaxReceivePduSize);
     if (!p.gbt && out.length <= limit) return [out];
-    return this.startGbt(out);
+    return this.startGbt(out, p.gbt ? this.pendingWindow : (cfg.gbtWindow ?? 1));
   }
 
   private context(p: Protection): AccessContext {
@@ -541,11 +592,12 @@ export class DlmsServerSession {
   }
 
   private resolve(ln: string): ServerObject | undefined {
-    return ln === CURRENT_ASSOCIATION ? this.current : this.store.get(ln);
+    if (ln === CURRENT_ASSOCIATION) return this.shortName ? this.currentSn : this.current;
+    return this.store.get(ln);
   }
 
   private accessOf(o: ServerObject): ObjectAccess {
-    return o === this.current
+    return o === this.current || o === this.currentSn
       ? o.accessFor(this.clientSap)!
       : this.store.accessOf(o, this.clientSap, this.association?.defaultAccess);
   }
@@ -563,19 +615,48 @@ export class DlmsServerSession {
         type: 'data-access-result',
         result: o === undefined ? 'object-undefined' : 'object-class-inconsistent',
       };
+    if (d.attributeId === 0) return this.readAll(o, sel, p);
+    return this.readAttribute(o, d.attributeId, sel, p, 'selective-access');
+  }
+
+  /** Reads one attribute of a resolved object with the access checks. */
+  private readAttribute(
+    o: ServerObject,
+    attributeId: number,
+    sel: SelectiveAccessDescriptor | null,
+    p: Protection,
+    selectiveBit: 'selective-access' | 'parameterized-access',
+  ): GetDataResult {
     const a = this.accessOf(o);
-    if (!isVisible(a) || !o.attributeIds().includes(d.attributeId))
+    if (!isVisible(a) || !o.attributeIds().includes(attributeId))
       return { type: 'data-access-result', result: 'object-undefined' };
-    if (!canRead(attributeAccess(a, d.attributeId), p.authenticated))
+    if (!canRead(attributeAccess(a, attributeId), p.authenticated))
       return { type: 'data-access-result', result: 'read-write-denied' };
     if (
       sel !== null &&
-      (!this.conformance.includes('selective-access') ||
-        !(o.selectorsOf(d.attributeId) ?? []).includes(sel.accessSelector))
+      (!this.conformance.includes(selectiveBit) ||
+        !(o.selectorsOf(attributeId) ?? []).includes(sel.accessSelector))
     )
       return { type: 'data-access-result', result: 'scope-of-access-violated' };
-    const v = o.get(d.attributeId, this.context(p), sel);
+    const v = o.get(attributeId, this.context(p), sel);
     return isRefusal(v) ? { type: 'data-access-result', result: v.refused } : { type: 'data', data: v };
+  }
+
+  /**
+   * Attribute 0: every attribute of the object as one structure, in attribute order (IEC 62056-5-3
+   * §9.3.6, attribute0-supported-with-get); an attribute this client may not read, or that cannot
+   * be read, is null-data in it.
+   */
+  private readAll(o: ServerObject, sel: SelectiveAccessDescriptor | null, p: Protection): GetDataResult {
+    if (!this.conformance.includes('attribute0-supported-with-get'))
+      return { type: 'data-access-result', result: 'object-unavailable' };
+    if (!isVisible(this.accessOf(o))) return { type: 'data-access-result', result: 'object-undefined' };
+    if (sel !== null) return { type: 'data-access-result', result: 'scope-of-access-violated' };
+    const value: DlmsData[] = o.attributeIds().map((id) => {
+      const r = this.readAttribute(o, id, null, p, 'selective-access');
+      return r.type === 'data' ? r.data : { type: 'null-data', value: null };
+    });
+    return { type: 'data', data: { type: 'structure', value } };
   }
 
   private onGet(apdu: GetRequest, p: Protection): XdlmsApdu | Uint8Array {
@@ -615,7 +696,7 @@ export class DlmsServerSession {
           : Uint8Array.of(0xc4, 0x03, iidByte(iid));
       return join(head, payload);
     }
-    if (!this.conformance.includes('block-transfer-with-get-or-read')) {
+    if (!this.conformance.includes('block-transfer-with-get-or-read') || this.gbtPreferred()) {
       if (this.conformance.includes('general-block-transfer'))
         return join(
           apdu.type === 'get-request-normal'
@@ -638,6 +719,14 @@ export class DlmsServerSession {
       };
     this.longGet = { invokeIdAndPriority: iid, payload, chunk, offset: 0, blockNumber: 0, protection: p };
     return this.getBlock(this.longGet);
+  }
+
+  /** The association asks for general-block-transfer over the services' own block transfer, and it is negotiated. */
+  private gbtPreferred(): boolean {
+    return (
+      this.association?.preferGeneralBlockTransfer === true &&
+      this.conformance.includes('general-block-transfer')
+    );
   }
 
   private getBlock(t: LongTransfer): XdlmsApdu {
@@ -814,18 +903,30 @@ export class DlmsServerSession {
     p: Protection,
   ): ActionResponseWithOptionalData {
     const o = this.resolve(d.instanceId);
-    const hls = o === this.current && d.methodId === HLS_METHOD && d.classId === 15;
+    if (o !== undefined && o.classId !== d.classId && this.state === 'associated')
+      return { result: 'object-class-inconsistent', returnParameters: null };
+    return this.invokeOn(o, d.methodId, parameters, p);
+  }
+
+  /** Invokes a method of a resolved object (LN or SN) with the access checks. */
+  private invokeOn(
+    o: ServerObject | undefined,
+    methodId: number,
+    parameters: DlmsData | null,
+    p: Protection,
+  ): ActionResponseWithOptionalData {
+    const hls =
+      (o === this.current && methodId === HLS_METHOD) || (o === this.currentSn && methodId === SN_HLS_METHOD);
     if (this.state !== 'associated' && !(hls && this.state === 'association-pending'))
       return { result: 'read-write-denied', returnParameters: null };
     if (o === undefined) return { result: 'object-undefined', returnParameters: null };
-    if (o.classId !== d.classId) return { result: 'object-class-inconsistent', returnParameters: null };
     const a = this.accessOf(o);
-    if (!isVisible(a) || !o.methodIds().includes(d.methodId))
+    if (!isVisible(a) || !o.methodIds().includes(methodId))
       return { result: 'object-undefined', returnParameters: null };
-    if (!canInvoke(methodAccess(a, d.methodId), p.authenticated))
+    if (!canInvoke(methodAccess(a, methodId), p.authenticated))
       return { result: 'read-write-denied', returnParameters: null };
     if (hls) return this.replyToHls(parameters);
-    const r = o.action(d.methodId, parameters, this.context(p));
+    const r = o.action(methodId, parameters, this.context(p));
     return {
       result: r.result,
       returnParameters: r.data === undefined ? null : { type: 'data', data: r.data },
@@ -869,11 +970,12 @@ export class DlmsServerSession {
     switch (apdu.type) {
       case 'action-request-normal':
         this.pending = undefined;
-        return {
-          type: 'action-response-normal',
-          invokeIdAndPriority: iid,
-          singleResponse: this.invoke(apdu.cosemMethodDescriptor, apdu.methodInvocationParameters, p),
-        };
+        this.longAction = undefined;
+        return this.actionAnswer(
+          iid,
+          this.invoke(apdu.cosemMethodDescriptor, apdu.methodInvocationParameters, p),
+          p,
+        );
       case 'action-request-with-list':
         this.pending = undefined;
         if (apdu.methodInvocationParameters.length !== apdu.cosemMethodDescriptorList.length)
@@ -918,13 +1020,67 @@ export class DlmsServerSession {
       }
       case 'action-request-with-pblock':
         return this.actionBlock(iid, apdu.pblock, p, (this.pending?.descriptors.length ?? 1) > 1);
-      case 'action-request-next-pblock':
-        return {
-          type: 'action-response-normal',
-          invokeIdAndPriority: iid,
-          singleResponse: { result: 'no-long-action-in-progress', returnParameters: null },
-        };
+      case 'action-request-next-pblock': {
+        const t = this.longAction;
+        if (t === undefined || apdu.blockNumber !== t.blockNumber) {
+          this.longAction = undefined;
+          return {
+            type: 'action-response-normal',
+            invokeIdAndPriority: iid,
+            singleResponse: {
+              result: t === undefined ? 'no-long-action-in-progress' : 'long-action-aborted',
+              returnParameters: null,
+            },
+          };
+        }
+        return this.actionBlockOut(t);
+      }
     }
+  }
+
+  /**
+   * The answer to one method: action-response-normal, or, when its return data does not fit the
+   * client's PDU size, the first action-response-with-pblock (IEC 62056-5-3 §9.3.8, needs
+   * block-transfer-with-action; general-block-transfer takes over when preferred or when only it
+   * is negotiated).
+   */
+  private actionAnswer(
+    iid: InvokeIdAndPriority,
+    singleResponse: ActionResponseWithOptionalData,
+    p: Protection,
+  ): XdlmsApdu {
+    const normal: XdlmsApdu = { type: 'action-response-normal', invokeIdAndPriority: iid, singleResponse };
+    const rp = singleResponse.returnParameters;
+    if (rp?.type !== 'data' || p.gbt) return normal;
+    const payload = encodeData(rp.data);
+    const limit = this.limit(p);
+    if (payload.length + 6 <= limit) return normal;
+    const gbt = this.conformance.includes('general-block-transfer');
+    if (!this.conformance.includes('block-transfer-with-action') || this.gbtPreferred()) {
+      if (gbt) return normal;
+      return {
+        type: 'action-response-normal',
+        invokeIdAndPriority: iid,
+        singleResponse: { result: 'other-reason', returnParameters: null },
+      };
+    }
+    const chunk = blockRoom(limit - 9);
+    this.longAction = { invokeIdAndPriority: iid, payload, chunk, offset: 0, blockNumber: 0, protection: p };
+    return this.actionBlockOut(this.longAction);
+  }
+
+  private actionBlockOut(t: LongTransfer): XdlmsApdu {
+    const end = Math.min(t.payload.length, t.offset + t.chunk);
+    const rawData = t.payload.subarray(t.offset, end);
+    t.offset = end;
+    t.blockNumber++;
+    const lastBlock = end >= t.payload.length;
+    if (lastBlock) this.longAction = undefined;
+    return {
+      type: 'action-response-with-pblock',
+      invokeIdAndPriority: t.invokeIdAndPriority,
+      pblock: { lastBlock, blockNumber: t.blockNumber, rawData },
+    };
   }
 
   private actionBlock(
@@ -963,11 +1119,7 @@ export class DlmsServerSession {
     if (!list) {
       const value = readData(r);
       r.expectEnd('action-request.pblock');
-      return {
-        type: 'action-response-normal',
-        invokeIdAndPriority: iid,
-        singleResponse: this.invoke(t.descriptors[0]!.method!, value, p),
-      };
+      return this.actionAnswer(iid, this.invoke(t.descriptors[0]!.method!, value, p), p);
     }
     const values = readDataList(r, 'action-request.pblock');
     r.expectEnd('action-request.pblock');
@@ -982,6 +1134,136 @@ export class DlmsServerSession {
       invokeIdAndPriority: iid,
       listOfResponses: t.descriptors.map((d, i) => this.invoke(d.method!, values[i]!, p)),
     };
+  }
+
+  // ---------------------------------------------------------------- short-name services
+
+  private resolveShortName(name: number): ShortNameTarget | undefined {
+    return this.store.shortNames.resolve(name, this.currentSn);
+  }
+
+  /** One READ item: an attribute (selective access through parameterized-access) or a method with return data. */
+  private readItem(v: VariableAccessSpecification, p: Protection): ReadResponseItem {
+    if (v.type !== 'variable-name' && v.type !== 'parameterized-access')
+      return { type: 'data-access-error', result: 'other-reason' };
+    const target = this.resolveShortName(v.variableName);
+    const pending = this.state === 'association-pending';
+    if (this.state !== 'associated' && !(pending && target?.object === this.currentSn))
+      return { type: 'data-access-error', result: 'read-write-denied' };
+    if (target === undefined) return { type: 'data-access-error', result: 'object-undefined' };
+    if (target.kind === 'method') {
+      const r = this.invokeOn(
+        target.object,
+        target.methodId,
+        v.type === 'parameterized-access' ? v.parameter : null,
+        p,
+      );
+      if (r.result !== 'success') return { type: 'data-access-error', result: dataAccessOf(r.result) };
+      const rp = r.returnParameters;
+      if (rp?.type === 'data') return { type: 'data', data: rp.data };
+      return { type: 'data', data: { type: 'null-data', value: null } };
+    }
+    if (pending) return { type: 'data-access-error', result: 'read-write-denied' };
+    const sel =
+      v.type === 'parameterized-access'
+        ? { accessSelector: v.selector, accessParameters: v.parameter }
+        : null;
+    const r = this.readAttribute(target.object, target.attributeId, sel, p, 'parameterized-access');
+    return r.type === 'data' ? r : { type: 'data-access-error', result: r.result };
+  }
+
+  /** READ (IEC 62056-5-3 §9.3.13); long answers go out in data-block-result blocks. */
+  private onRead(apdu: ReadRequest, p: Protection): XdlmsApdu | Uint8Array {
+    const specs = apdu.variableAccessSpecification;
+    if (!this.conformance.includes('read'))
+      return exceptionApdu('service-not-allowed', 'service-not-supported');
+    const first = specs[0];
+    if (specs.length === 1 && first?.type === 'block-number-access') {
+      const t = this.longRead;
+      if (t === undefined || first.blockNumber !== t.blockNumber) {
+        this.longRead = undefined;
+        return {
+          type: 'read-response',
+          items: [
+            {
+              type: 'data-access-error',
+              result: t === undefined ? 'no-long-get-in-progress' : 'data-block-number-invalid',
+            },
+          ],
+        };
+      }
+      return this.readBlock(t);
+    }
+    this.longRead = undefined;
+    const items =
+      specs.length > 1 && !this.conformance.includes('multiple-references')
+        ? specs.map((): ReadResponseItem => ({ type: 'data-access-error', result: 'other-reason' }))
+        : specs.map((v) => this.readItem(v, p));
+    const response: XdlmsApdu = { type: 'read-response', items };
+    const plain = encodeApdu(response);
+    const limit = this.limit(p);
+    if (plain.length <= limit || p.gbt) return plain;
+    if (!this.conformance.includes('block-transfer-with-get-or-read') || this.gbtPreferred()) {
+      if (this.conformance.includes('general-block-transfer')) return plain;
+      return {
+        type: 'read-response',
+        items: specs.map((): ReadResponseItem => ({ type: 'data-access-error', result: 'other-reason' })),
+      };
+    }
+    // the raw data of the blocks is the list of results after the read-response tag
+    this.longRead = {
+      invokeIdAndPriority: { invokeId: 0, serviceClass: 'confirmed', priority: 'normal' },
+      payload: plain.subarray(1),
+      chunk: blockRoom(limit - 8),
+      offset: 0,
+      blockNumber: 0,
+      protection: p,
+    };
+    return this.readBlock(this.longRead);
+  }
+
+  private readBlock(t: LongTransfer): XdlmsApdu {
+    const end = Math.min(t.payload.length, t.offset + t.chunk);
+    const rawData = t.payload.subarray(t.offset, end);
+    t.offset = end;
+    t.blockNumber++;
+    const lastBlock = end >= t.payload.length;
+    if (lastBlock) this.longRead = undefined;
+    return {
+      type: 'read-response',
+      items: [{ type: 'data-block-result', lastBlock, blockNumber: t.blockNumber, rawData }],
+    };
+  }
+
+  /** WRITE and UNCONFIRMED-WRITE (IEC 62056-5-3 §9.3.14, §9.3.15): attributes, or methods without return data. */
+  private onWrite(apdu: WriteRequest | UnconfirmedWriteRequest, p: Protection): XdlmsApdu {
+    const specs = apdu.variableAccessSpecification;
+    const bit = apdu.type === 'write-request' ? 'write' : 'unconfirmed-write';
+    const allowed =
+      this.conformance.includes(bit) &&
+      (specs.length <= 1 || this.conformance.includes('multiple-references')) &&
+      apdu.listOfData.length === specs.length;
+    const items = specs.map((v, i): WriteResponseItem => {
+      if (!allowed) return { type: 'data-access-error', result: 'other-reason' };
+      const result = this.writeItem(v, apdu.listOfData[i]!, p);
+      return result === 'success' ? { type: 'success' } : { type: 'data-access-error', result };
+    });
+    return { type: 'write-response', items };
+  }
+
+  private writeItem(v: VariableAccessSpecification, value: DlmsData, p: Protection): string {
+    if (v.type !== 'variable-name' && v.type !== 'parameterized-access') return 'other-reason';
+    if (this.state !== 'associated') return 'read-write-denied';
+    const target = this.resolveShortName(v.variableName);
+    if (target === undefined) return 'object-undefined';
+    if (target.kind === 'method')
+      return dataAccessOf(this.invokeOn(target.object, target.methodId, value, p).result);
+    if (v.type === 'parameterized-access') return 'scope-of-access-violated';
+    const o = target.object;
+    const a = this.accessOf(o);
+    if (!isVisible(a)) return 'object-undefined';
+    if (!canWrite(attributeAccess(a, target.attributeId), p.authenticated)) return 'read-write-denied';
+    return o.set(target.attributeId, value, this.context(p));
   }
 
   // ---------------------------------------------------------------- general-block-transfer
@@ -1043,12 +1325,17 @@ export class DlmsServerSession {
     });
   }
 
-  private startGbt(apdu: Uint8Array): Uint8Array[] {
+  private startGbt(apdu: Uint8Array, window: number): Uint8Array[] {
     const size = Math.max(1, pduLimit(this.clientMaxReceivePduSize) - 10);
     const blocks: Uint8Array[] = [];
     for (let at = 0; at < apdu.length; at += size)
       blocks.push(apdu.subarray(at, Math.min(apdu.length, at + size)));
-    this.gbtOut = { blocks, next: 0, firstNumber: this.gbtBlockNumber + 1, window: this.pendingWindow };
+    this.gbtOut = {
+      blocks,
+      next: 0,
+      firstNumber: this.gbtBlockNumber + 1,
+      window: Math.max(1, Math.min(63, window)),
+    };
     return this.gbtWindow();
   }
 
@@ -1073,6 +1360,13 @@ export class DlmsServerSession {
 /** An exception-response (IEC 62056-5-3 §8) with its state-error and service-error names. */
 function exceptionApdu(stateError: string, serviceError: string): Uint8Array {
   return encodeApdu({ type: 'exception-response', stateError, serviceError, invocationCounter: null });
+}
+
+/** The Data-Access-Result for an Action-Result (the same values, except the long-action ones). IEC 62056-5-3 §8. */
+function dataAccessOf(result: string | number): string {
+  if (result === 'long-action-aborted') return 'long-get-aborted';
+  if (result === 'no-long-action-in-progress') return 'no-long-get-in-progress';
+  return typeof result === 'number' ? 'other-reason' : result;
 }
 
 /** The most raw-data octets that fit in `room` octets together with their A-XDR length. */

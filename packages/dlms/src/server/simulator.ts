@@ -5,10 +5,12 @@
  * Transports (`serveWrapperTcp`, `serveWrapperUdp`, `serveHdlcTcp`, `serveHdlcSerial`) route the
  * bytes of each client to its session.
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import { encodeApdu } from '../apdu/registry.js';
 import type { DlmsData } from '../axdr/data.js';
 import type { DataSet } from '../optical/messages.js';
+import { cipherApdu } from '../security/ciphering.js';
 import type { AssociationConfig } from './association-config.js';
 import type { ServerObject } from './cosem-object.js';
 import type { CosemObjectStore } from './object-store.js';
@@ -22,8 +24,10 @@ export interface PushEvent {
   /** The Push setup's logical name. */
   readonly pushSetup: string;
   readonly destination: SendDestination;
-  /** The data-notification APDU (not framed). */
+  /** The data-notification APDU (not framed), ciphered when the Push setup says so. */
   readonly apdu: Uint8Array;
+  /** The APDU is a general-glo-ciphering or general-ciphering envelope. */
+  readonly ciphered: boolean;
 }
 
 /** Options of the simulator. IEC 62056-5-3 §9.4, IEC 62056-6-2 §4.4.8. */
@@ -76,6 +80,15 @@ export class MeterSimulator {
       systemTitle: this.systemTitle,
       now: this.now,
     });
+  }
+
+  /**
+   * The public half of the ECDSA signing key of the association of `clientSap` (suites 1 and 2,
+   * HLS mechanism 7), e.g. for a client's `peerSigningKey`; undefined when it has none.
+   */
+  signingPublicKey(clientSap: number): KeyObject | undefined {
+    const k = this.associations.get(clientSap)?.security?.signingKey;
+    return k === undefined ? undefined : createPublicKey(k);
   }
 
   /** Listens to pushes; returns the function that stops listening. */
@@ -141,7 +154,17 @@ export class MeterSimulator {
       dateTime: this.store.clock()?.dateTimeAt(now) ?? null,
       notificationBody: { type: 'structure', value: values },
     });
-    const e: PushEvent = { pushSetup: p.logicalName, destination: p.sendDestination, apdu };
+    const c = p.ciphering;
+    const sent =
+      c === undefined
+        ? apdu
+        : cipherApdu(c.security, apdu, { form: c.form, protection: c.protection, broadcast: c.broadcast });
+    const e: PushEvent = {
+      pushSetup: p.logicalName,
+      destination: p.sendDestination,
+      apdu: sent,
+      ciphered: c !== undefined,
+    };
     for (const l of this.pushListeners) l(e);
     return e;
   }
