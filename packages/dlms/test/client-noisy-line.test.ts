@@ -2,12 +2,14 @@
  * A noisy line between the real client and the meter simulator: HDLC over TCP through a proxy that
  * drops, duplicates and corrupts chunks at a set rate (5 %) (seeded, so every run sees the same noise).
  * Each exchange must either complete with the right answers or fail with a typed MeterkitError —
- * never hang (each seed has a hard time limit) and never throw anything else.
+ * never hang (each seed has a hard time limit) and never throw anything else. The same runs again
+ * with every request and answer in general-block-transfer windows of 3 over an HDLC window of 1,
+ * so the client polls with RR between blocks and recovers lost blocks.
  */
 import { createServer, type Server, Socket } from 'node:net';
 import { MeterkitError } from '@meterkit/core';
-import t from 'tap';
-import { DlmsClient } from '../src/client/index.js';
+import t, { type Test } from 'tap';
+import { DlmsClient, type DlmsClientOptions } from '../src/client/index.js';
 import { DEFAULT_SIMULATOR_PROFILE, HdlcServerPort, MeterSimulator } from '../src/server/index.js';
 
 /** xorshift32: a small seeded random source. */
@@ -100,7 +102,7 @@ t.teardown(
     }),
 );
 
-async function exchange(port: number): Promise<number> {
+async function exchange(port: number, extra: Partial<DlmsClientOptions> = {}): Promise<number> {
   const client = await DlmsClient.connect({
     connection: {
       type: 'hdlc-tcp',
@@ -111,6 +113,7 @@ async function exchange(port: number): Promise<number> {
       hdlcRetries: 6,
     },
     timeoutMs: 3000,
+    ...extra,
   });
   try {
     const energy = await client.get('1-0:1.8.0.255', { classId: 3 });
@@ -124,17 +127,21 @@ async function exchange(port: number): Promise<number> {
   }
 }
 
-t.test('client ↔ simulator through a seeded noisy line: completes or fails typed, never hangs', async (t) => {
+async function noisyRuns(
+  t: Test,
+  seeds: number,
+  extra: Partial<DlmsClientOptions> = {},
+): Promise<{ completed: number; failed: number }> {
   let completed = 0;
   let failed = 0;
-  for (let seed = 1; seed <= 12; seed++) {
-    const proxy = await noisyProxy(seed * 7919, 0.05);
+  for (let seed = 1; seed <= seeds; seed++) {
+    const proxy = await noisyProxy(seed * 7919 + (extra.generalBlockTransfer === undefined ? 0 : 1), 0.05);
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<'hang'>((resolve) => {
       timer = setTimeout(() => resolve('hang'), 30_000);
     });
     try {
-      const outcome = await Promise.race([exchange(proxy.port), limit]);
+      const outcome = await Promise.race([exchange(proxy.port, extra), limit]);
       t.not(outcome, 'hang', `seed ${seed}: finished within the time limit`);
       if (outcome !== 'hang') completed++;
     } catch (e) {
@@ -145,8 +152,23 @@ t.test('client ↔ simulator through a seeded noisy line: completes or fails typ
       await proxy.close();
     }
   }
+  return { completed, failed };
+}
+
+t.test('client ↔ simulator through a seeded noisy line: completes or fails typed, never hangs', async (t) => {
+  const { completed, failed } = await noisyRuns(t, 12);
   t.ok(
     completed >= 4,
     `most exchanges complete on a 5 % noisy line (${completed} completed, ${failed} failed typed)`,
   );
+});
+
+t.test('the same noisy line with every request and answer in GBT windows of 3 (RR polling)', async (t) => {
+  const { completed, failed } = await noisyRuns(t, 4, {
+    generalBlockTransfer: 'always',
+    gbtWindow: 3,
+    maxReceivePduSize: 128,
+    gbtBlockTimeoutMs: 600,
+  });
+  t.ok(completed >= 2, `GBT over a 5 % noisy line (${completed} completed, ${failed} failed typed)`);
 });

@@ -67,6 +67,11 @@ export class ReceiveQueue<T> {
     w?.reject(error);
   }
 
+  /** True while a reader waits for an item that has not come. */
+  get waiting(): boolean {
+    return this.waiter !== undefined;
+  }
+
   /** Drops what is queued (e.g. a late answer to an abandoned request). */
   clear(): void {
     this.items.length = 0;

@@ -50,6 +50,7 @@ import type { Identification } from '../optical/messages.js';
 import { type ApduChannel, type CaptureRecorder, cancelled, WrapperChannel } from './apdu-channel.js';
 import { type AssociationOptions, ClientAssociation, type NegotiatedParameters } from './association.js';
 import { BlockTransferReceiver } from './block-transfer-receiver.js';
+import { BlockTransferSender, GBT_HEADER_SIZE } from './block-transfer-sender.js';
 import { DlmsClientErrorCode } from './errors.js';
 import { HdlcChannel } from './hdlc-channel.js';
 import { type ModeESignOnOptions, opticalSignOnModeE } from './optical-sign-on.js';
@@ -77,6 +78,11 @@ export interface HdlcAddressing {
   /** Time to wait for each HDLC answer before retrying (default 3000 ms). */
   readonly hdlcTimeoutMs?: number;
   readonly hdlcRetries?: number;
+  /**
+   * While an answer is awaited and the meter gave the poll back with nothing (e.g. between GBT
+   * windows), how long to wait before polling it again with RR (default 100 ms).
+   */
+  readonly hdlcPollIntervalMs?: number;
 }
 
 /** Where the meter is and how to reach it. */
@@ -128,8 +134,24 @@ export interface DlmsClientOptions extends AssociationOptions {
   readonly associate?: boolean;
   /** Write the session as pcapng to this sink (e.g. `writableSink(createWriteStream('s.pcapng'))`). */
   readonly capture?: ByteSink;
-  /** Window announced for general-block-transfer answers (default 1). */
+  /** Window announced for general-block-transfer answers (1–63, default 1). */
   readonly gbtWindow?: number;
+  /**
+   * When requests go out with general-block-transfer (IEC 62056-5-3 §9.3.10), if the server granted
+   * it: `'when-needed'` (default) for a request longer than the server's max-receive-pdu-size whose
+   * service has no block transfer of its own granted (e.g. a long get-request-with-list);
+   * `'preferred'` for every request that long; `'always'` for every request (so the server answers
+   * in windows of `gbtWindow`); `'never'`.
+   */
+  readonly generalBlockTransfer?: 'when-needed' | 'preferred' | 'always' | 'never';
+  /** Recoveries of lost general-block-transfer blocks before `BlockRecoveryFailed` (default 3). */
+  readonly gbtRetries?: number;
+  /**
+   * While a general-block-transfer answer is coming in: how long to wait for the next block before
+   * asking for the missing ones again (a lost end of window). Default: no block timer, the request
+   * timeout applies.
+   */
+  readonly gbtBlockTimeoutMs?: number;
   /** Largest answer assembled from blocks (default 4 MiB). */
   readonly maxResponseSize?: number;
   /** Priority of every request (IEC 62056-5-3 §8 Invoke-Id-And-Priority; default `'high'`). */
@@ -212,6 +234,8 @@ export class DlmsClient {
   private invokeId: number;
   private lock: Promise<unknown> = Promise.resolve();
   private readonly abandoned = new Set<number>();
+  /** Highest general-block-transfer block number the server used in this session. */
+  private serverGbtBlock = 0;
   private readonly closeCapture: (() => void) | undefined;
   private closed = false;
 
@@ -371,6 +395,7 @@ export class DlmsClient {
       capabilities: a.hdlcCapabilities,
       responseTimeoutMs: a.hdlcTimeoutMs,
       maxRetries: a.hdlcRetries,
+      pollIntervalMs: a.hdlcPollIntervalMs,
       echo,
       recorder,
       get lineDescription(): string | undefined {
@@ -706,22 +731,39 @@ export class DlmsClient {
         DlmsClientErrorCode.ConformanceMissing,
         'the server did not grant multiple-references: request the items one by one',
       );
+    const mode = this.options.generalBlockTransfer ?? 'when-needed';
+    const gbt = mode !== 'never' && conformance.includes('general-block-transfer');
+    const serviceBlocks =
+      request.type === 'action'
+        ? conformance.includes('block-transfer-with-action')
+        : request.type === 'set' || request.type === 'write'
+          ? conformance.includes('block-transfer-with-set-or-write')
+          : false;
+    const serverMax = n?.serverMaxReceivePduSize || 65535;
     const tx = new ServiceTransaction(request, {
       invokeId: this.nextInvokeId(),
       priority: this.options.priority ?? 'high',
       maxRequestSize:
-        (n?.serverMaxReceivePduSize ?? 65535) - (this.association.ciphered ? CIPHER_OVERHEAD : 0),
+        gbt && (mode !== 'when-needed' || !serviceBlocks)
+          ? Number.MAX_SAFE_INTEGER
+          : serverMax - (this.association.ciphered ? CIPHER_OVERHEAD : 0),
       maxResponseSize: this.options.maxResponseSize,
-      blockTransferAllowed:
-        request.type === 'action'
-          ? conformance.includes('block-transfer-with-action')
-          : conformance.includes('block-transfer-with-set-or-write'),
+      blockTransferAllowed: serviceBlocks,
     });
     let apdu = tx.start();
     try {
       for (;;) {
-        await this.channel.send(this.association.protect(encodeApdu(apdu)));
-        const answer = await this.receiveAnswer(tx.invokeIdAndPriority.invokeId, options);
+        const bytes = this.association.protect(encodeApdu(apdu));
+        let sender: BlockTransferSender | undefined;
+        if (gbt && (mode === 'always' || bytes.length > serverMax)) {
+          sender = new BlockTransferSender(bytes, {
+            blockSize: Math.max(1, serverMax - GBT_HEADER_SIZE),
+            window: this.options.gbtWindow,
+            maxRetries: this.options.gbtRetries,
+          });
+          for (const b of sender.start()) await this.channel.send(encodeApdu(b));
+        } else await this.channel.send(bytes);
+        const answer = await this.receiveAnswer(tx.invokeIdAndPriority.invokeId, options, sender);
         const step = tx.receive(answer);
         if (step.type === 'done') return step.result;
         apdu = step.apdu;
@@ -736,16 +778,55 @@ export class DlmsClient {
     }
   }
 
-  /** The next answer: GBT blocks joined (and acknowledged), deciphered, decoded; notifications passed on. */
-  private async receiveAnswer(invokeId: number, options: RequestOptions): Promise<DecodedApdu> {
+  /**
+   * The next answer: GBT blocks joined (and acknowledged, lost ones asked for again), deciphered,
+   * decoded; notifications passed on. With `sender`, the request is still going out in GBT blocks:
+   * the server's acknowledgements move it on until its answer starts.
+   */
+  private async receiveAnswer(
+    invokeId: number,
+    options: RequestOptions,
+    sender?: BlockTransferSender,
+  ): Promise<DecodedApdu> {
     let gbt: BlockTransferReceiver | undefined;
+    const wait = this.wait(options);
+    const blockTimeout = this.options.gbtBlockTimeoutMs;
     for (;;) {
-      let bytes = await this.channel.receive(this.wait(options));
+      let bytes: Uint8Array;
+      if (gbt?.inProgress === true && blockTimeout !== undefined && blockTimeout < wait.timeoutMs) {
+        try {
+          bytes = await this.channel.receive({ signal: wait.signal, timeoutMs: blockTimeout });
+        } catch (e) {
+          if (!(e instanceof MeterkitError) || e.code !== ErrorCode.SessionTimeout) throw e;
+          const step = gbt.recover();
+          if (step.type === 'ack') await this.channel.send(encodeApdu(step.apdu));
+          continue;
+        }
+      } else bytes = await this.channel.receive(wait);
       if (bytes[0] === 0xe0) {
         const block = decodeApdu(bytes) as GeneralBlockTransfer;
+        // a server may number its blocks from 1 in every transfer or on through the session
+        const before = this.serverGbtBlock;
+        if (block.blockNumber > before) this.serverGbtBlock = block.blockNumber;
+        if (gbt === undefined && sender !== undefined) {
+          if (block.blockData.length === 0) {
+            // an acknowledgement of our request's blocks: the next window, or lost blocks again
+            for (const b of sender.acknowledge(block)) await this.channel.send(encodeApdu(b));
+            continue;
+          }
+          if (!sender.allSent)
+            throw new MeterkitError(
+              DlmsClientErrorCode.UnexpectedResponse,
+              `the server started its answer after block ${sender.lastSentBlockNumber} of the ${sender.blockCount}-block request`,
+            );
+          sender.checkAnswer(block);
+        }
         gbt ??= new BlockTransferReceiver({
           window: this.options.gbtWindow,
           maxSize: this.options.maxResponseSize,
+          maxRetries: this.options.gbtRetries,
+          firstBlockNumbers: before > 0 ? [1, before + 1] : [1],
+          ownBlockNumber: sender === undefined ? 1 : sender.lastBlockNumber + 1,
         });
         const step = gbt.receive(block);
         if (step.type === 'ack') await this.channel.send(encodeApdu(step.apdu));

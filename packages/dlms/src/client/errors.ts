@@ -19,6 +19,11 @@ export const DlmsClientErrorCode = {
   ConformanceMissing: 430,
   /** The server refused the release (RLRE reason other than normal) (IEC 62056-5-3 §9.4.4). */
   ReleaseRefused: 431,
+  /**
+   * General-block-transfer blocks stayed lost after the retry limit of requests to send them again
+   * (IEC 62056-5-3 §9.3.10, the lost-block recovery of the GBT procedure).
+   */
+  BlockRecoveryFailed: 432,
 } as const;
 
 /** Any DLMS client error code. IEC 62056-5-3 §9.3–9.4. */

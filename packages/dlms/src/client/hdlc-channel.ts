@@ -20,6 +20,11 @@ export interface HdlcChannelOptions extends Omit<HdlcLinkOptions, 'role'> {
   readonly recorder?: CaptureRecorder | undefined;
   /** Words for the "no answer to SNRM" hint (e.g. `at 9600 baud`). */
   readonly lineDescription?: string | undefined;
+  /**
+   * While an answer is awaited and the server gave the poll back with nothing: how long to wait
+   * before polling it again with RR (default 100 ms).
+   */
+  readonly pollIntervalMs?: number | undefined;
 }
 
 /** An HDLC client link as an `ApduChannel` (IEC 62056-46). */
@@ -30,6 +35,7 @@ export class HdlcChannel implements ApduChannel {
   private readonly options: HdlcChannelOptions;
   private readonly queue = new ReceiveQueue<Uint8Array>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private connectWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private disconnectWaiter: (() => void) | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -48,6 +54,7 @@ export class HdlcChannel implements ApduChannel {
     });
     transport.onClose((info) => {
       this.stopTimer();
+      this.stopPollTimer();
       this.queue.fail(info.error);
       this.connectWaiter?.reject(info.error);
       this.connectWaiter = undefined;
@@ -91,8 +98,27 @@ export class HdlcChannel implements ApduChannel {
     await this.writing;
   }
 
+  /**
+   * The next APDU. When none is queued and the poll is ours (the server ended its last
+   * transmission with F=1 but more is expected, e.g. GBT blocks of a window longer than the HDLC
+   * window), the server is polled with RR (IEC 62056-46 §6.4.3).
+   */
   receive(options: WaitOptions = {}): Promise<Uint8Array> {
-    return this.queue.next(options, `answer over HDLC from ${this.transport.name}`);
+    const p = this.queue.next(options, `answer over HDLC from ${this.transport.name}`);
+    this.pollIfIdle();
+    return p;
+  }
+
+  private pollIfIdle(): void {
+    this.stopPollTimer();
+    if (!this.queue.waiting || this.link.state !== 'connected' || !this.link.idle) return;
+    this.link.poll();
+    this.pump();
+  }
+
+  private stopPollTimer(): void {
+    if (this.pollTimer !== undefined) clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
   }
 
   /** DISC → UA, then closes the transport. */
@@ -105,6 +131,7 @@ export class HdlcChannel implements ApduChannel {
       });
     }
     this.stopTimer();
+    this.stopPollTimer();
     await this.writing.catch(() => undefined);
     await this.transport.close();
   }
@@ -153,6 +180,18 @@ export class HdlcChannel implements ApduChannel {
       }
     }
     this.stopTimer();
+    if (
+      this.queue.waiting &&
+      this.link.state === 'connected' &&
+      this.link.idle &&
+      this.pollTimer === undefined
+    ) {
+      // the server gave the poll back without the awaited APDU: poll again in a moment
+      this.pollTimer = setTimeout(() => {
+        this.pollTimer = undefined;
+        this.pollIfIdle();
+      }, this.options.pollIntervalMs ?? 100);
+    }
     const ms = this.link.timeoutMs;
     if (ms !== undefined) {
       this.timer = setTimeout(() => {

@@ -5,6 +5,7 @@
 export * from './apdu-channel.js';
 export * from './association.js';
 export * from './block-transfer-receiver.js';
+export * from './block-transfer-sender.js';
 export * from './dlms-client.js';
 export * from './errors.js';
 export * from './hdlc-channel.js';

@@ -12,14 +12,17 @@
 import { ErrorCode, MeterkitError, Reader, Writer } from '@meterkit/core';
 import type { ActionResponseWithOptionalData } from '../apdu/action.js';
 import {
+  ACTION_RESULT,
   type CosemAttributeDescriptor,
   type CosemAttributeDescriptorWithSelection,
   type CosemMethodDescriptor,
   type DataAccessResult,
   type DataBlockSA,
+  enumName,
   type GetDataResult,
   type InvokeIdAndPriority,
   readGetDataResult,
+  readPresence,
   type SelectiveAccessDescriptor,
 } from '../apdu/common.js';
 import type { DecodedApdu, XdlmsApdu } from '../apdu/registry.js';
@@ -346,7 +349,11 @@ export class ServiceTransaction {
         };
       }
       case 'action-response-with-pblock': {
-        this.expect(rq.type === 'action' && rq.items.length === 1, apdu.type);
+        // the answer may come in pblocks after a request that went out in pblocks, once complete
+        this.expect(
+          rq.type === 'action' && (this.outData === undefined || this.outAt >= this.outData.length),
+          apdu.type,
+        );
         this.checkInvokeId(apdu.invokeIdAndPriority);
         const b = apdu.pblock;
         this.takeBlock(b.blockNumber, b.rawData, b.lastBlock);
@@ -359,11 +366,22 @@ export class ServiceTransaction {
               blockNumber: b.blockNumber,
             },
           };
-        const data = this.decodeAssembled((r) => readData(r));
-        return this.finish({
-          type: 'action',
-          results: [{ result: 'success', returnParameters: { type: 'data', data } }],
+        if (rq.items.length === 1) {
+          const data = this.decodeAssembled((r) => readData(r));
+          return this.finish({
+            type: 'action',
+            results: [{ result: 'success', returnParameters: { type: 'data', data } }],
+          });
+        }
+        // with-list: the blocks carry the SEQUENCE OF Action-Response-With-Optional-Data
+        const results = this.decodeAssembled((r) => {
+          const n = r.berLengthBounded('action-response.list-of-responses', 2);
+          const out: ActionResponseWithOptionalData[] = [];
+          for (let i = 0; i < n; i++) out.push(readActionResponseWithOptionalData(r));
+          return out;
         });
+        this.checkCount(results.length);
+        return this.finish({ type: 'action', results });
       }
       case 'read-response': {
         this.expect(rq.type === 'read', apdu.type);
@@ -589,6 +607,13 @@ export function serviceErrors(apdu: DecodedApdu): void {
       `the server answered with confirmed-service-error (service ${apdu.service}, error ${apdu.error}, value ${apdu.value})`,
     );
   }
+}
+
+/** One Action-Response-With-Optional-Data (IEC 62056-5-3 §8) from reassembled pblocks. */
+function readActionResponseWithOptionalData(r: Reader): ActionResponseWithOptionalData {
+  const result = enumName(ACTION_RESULT, r.u8('action-response.result'));
+  const returnParameters = readPresence(r, 'action-response.return-parameters') ? readGetDataResult(r) : null;
+  return { result, returnParameters };
 }
 
 function descriptor(a: AttributeReference): CosemAttributeDescriptor {

@@ -239,6 +239,35 @@ export class HdlcLink {
       this.transmitWindow();
   }
 
+  /**
+   * Client: hands the poll to the server with RR and P=1 so that it sends what it still holds (in
+   * normal response mode a secondary speaks only when polled, IEC 62056-46 §6.4.3), e.g. the next
+   * general-block-transfer blocks of a window longer than the HDLC window. Does nothing unless the
+   * link is connected and the poll is ours with nothing of ours outstanding.
+   */
+  poll(): void {
+    this.requireRole('client', 'poll');
+    if (this.state !== 'connected' || !this.idle) return;
+    this.waiting = true;
+    this.retries = 0;
+    this.emit({ type: 'rr', pollFinal: true, receiveSequence: this.vr, ...this.addresses() });
+  }
+
+  /**
+   * Server: gives the poll back with RR (F=1) when the APDU just received needs no answer, e.g. a
+   * general-block-transfer block sent with the streaming bit (IEC 62056-46 §6.4.3: a secondary
+   * answers every frame with P=1). Does nothing unless this station holds the poll with nothing
+   * queued to send.
+   */
+  releasePoll(): void {
+    this.requireRole('server', 'releasePoll');
+    if (this.state !== 'connected' || !this.holdingPoll || this.txQueue.length > 0) return;
+    this.holdingPoll = false;
+    this.lastAnswer = [
+      this.emit({ type: 'rr', pollFinal: true, receiveSequence: this.vr, ...this.addresses() }),
+    ];
+  }
+
   /** Sends an APDU in a UI frame (no sequence numbers, no acknowledgement), e.g. a push. */
   sendUnnumbered(apdu: Uint8Array): void {
     const llc = this.role === 'client' ? 'command' : 'response';
