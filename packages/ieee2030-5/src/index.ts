@@ -5,6 +5,7 @@
  */
 
 export * from './client/client.js';
+export * from './client/der-state.js';
 export * from './client/listener.js';
 export * from './client/loopback.js';
 export * from './client/transport.js';
@@ -27,6 +28,7 @@ export * from './pki/profile.js';
 export * from './pki/test-pki.js';
 export * from './scheduler/index.js';
 export * from './server/admin.js';
+export * from './server/condition.js';
 export type * from './server/config.js';
 export type * from './server/exchange.js';
 export * from './server/json.js';

@@ -13,12 +13,14 @@
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import { asAnyResource, type SepDocument } from '../http/document.js';
 import { HttpStatus } from '../http/status.js';
-import { sfdiFromLfdi } from '../ids.js';
+import { isValidPin, sfdiFromLfdi } from '../ids.js';
+import type { Condition } from '../model/generated/types.js';
 import { complexType } from '../model/lookup.js';
 import { toResponseResource } from '../scheduler/response.js';
 import { DerScheduler, type DerSchedulerOptions } from '../scheduler/scheduler.js';
 import type { EventResponse, SchedulerDERProgram, SchedulerTick } from '../scheduler/types.js';
 import { decodeXml, encodeXml } from '../xml/codec.js';
+import { type DerCondition, derSettingsFor, derStatusFor } from './der-state.js';
 import type { SepClientResponse, SepClientTransport } from './transport.js';
 
 type Fields = Record<string, unknown>;
@@ -44,6 +46,25 @@ export interface SepClientOptions {
   readonly scheduler?: Omit<DerSchedulerOptions, 'endDeviceLFDI'>;
   /** Most resources a discovery walk fetches (default 500). */
   readonly maxDiscovery?: number;
+  /**
+   * The DER's own DERSettings (nameplate-derived, with `setMaxW`); `reportDERState` PUTs them with the
+   * DefaultDERControl settings in effect (setGradW, setES*...) merged in (CSIP-AUS ALL-13/17).
+   */
+  readonly derSettings?: Fields;
+}
+
+/** Options of `SepClient.subscribe` (sep.xsd `Subscription`). */
+export interface SubscribeOptions {
+  /** Most list entries per Notification (default 16; 0 = change notifications without a representation). */
+  readonly limit?: number;
+  /** Notify only when the reading value crosses these thresholds (sep.xsd `Condition`). */
+  readonly condition?: Condition;
+}
+
+/** What `reportDERState` PUT: sep.xsd `DERStatus` / `DERSettings` (an entry is absent when nothing changed since the last report). */
+export interface DerStateReport {
+  readonly status?: Fields;
+  readonly settings?: Fields;
 }
 
 /** What `discover` found: every resource reachable from DeviceCapability, by href. */
@@ -72,6 +93,14 @@ export interface ClientTick {
 }
 
 const DEFAULT_POLL = 900;
+
+/** What a watched resource is, so that a fresh read updates the right state. */
+type WatchKind = 'dcap' | 'edev' | 'der' | 'mup';
+
+function pollRateOf(r: Fields): number {
+  const p = r['pollRate'];
+  return typeof p === 'number' && p > 0 ? p : DEFAULT_POLL;
+}
 
 function fields(doc: SepDocument): Fields {
   return doc.resource as Fields;
@@ -103,8 +132,12 @@ export class SepClient {
   private der: Fields | undefined;
   private programPollRate = DEFAULT_POLL;
   private nextPoll: number | undefined;
+  /** Resources re-read at their own pollRate besides the DER programs (IEEE 2030.5-2018 §5.5.4 pollRate). */
+  private readonly watched = new Map<string, { kind: WatchKind; next: number; rate: number }>();
   private lastTick: SchedulerTick | undefined;
   private unsent: EventResponse[] = [];
+  private reportedStatus: string | undefined;
+  private reportedSettings: string | undefined;
   /** Programs as last polled, in FunctionSetAssignments order. */
   programs: SchedulerDERProgram[] = [];
   /** Every resource href the program poll read (FSA lists, program lists, programs, control lists). */
@@ -301,7 +334,8 @@ export class SepClient {
     const listHref = linkHref(this.dcap, 'EndDeviceListLink');
     if (listHref === undefined)
       throw new MeterkitError(ErrorCode.Rejected, 'DeviceCapability has no EndDeviceListLink');
-    let href = await this.findEndDevice(listHref);
+    const found = await this.findEndDevice(listHref);
+    let href = found.href;
     let inBand = false;
     if (href === undefined) {
       if (this.options.inBandRegistration === false)
@@ -320,27 +354,36 @@ export class SepClient {
       inBand = true;
     }
     const edev = fields(await this.get(href));
-    this.edevHref = href;
-    this.edev = edev;
+    // The EndDevice is adopted only once the PIN checks pass (CSIP-AUS ALL-03-REJ, ALL-04).
+    this.edevHref = undefined;
+    this.edev = undefined;
     const regHref = linkHref(edev, 'RegistrationLink');
     let registration: Fields | undefined;
     if (regHref !== undefined) registration = fields(await this.get(regHref));
+    const pin = registration?.['pIN'];
+    if (pin !== undefined && (typeof pin !== 'number' || !isValidPin(pin)))
+      throw new MeterkitError(ErrorCode.Rejected, 'Registration PIN has a wrong check digit');
     if (this.options.pin !== undefined) {
+      if (!isValidPin(this.options.pin))
+        throw new MeterkitError(ErrorCode.Rejected, 'the configured PIN has a wrong check digit');
       if (registration === undefined)
         throw new MeterkitError(ErrorCode.Rejected, 'EndDevice has no Registration to check the PIN against');
       if (registration['pIN'] !== this.options.pin)
         throw new MeterkitError(ErrorCode.Rejected, 'Registration PIN does not match');
     }
+    this.edevHref = href;
+    this.edev = edev;
     const derList = linkHref(edev, 'DERListLink');
     this.derResource = undefined;
     this.der = undefined;
+    const now = this.now();
+    this.watched.clear();
+    this.watch(this.options.dcapPath ?? '/dcap', 'dcap', pollRateOf(this.dcap), now);
+    this.watch(pathOf(listHref), 'edev', found.pollRate, now);
     if (derList !== undefined) {
       const list = fields(await this.getList(derList));
-      const first = (list['DER'] as Fields[] | undefined)?.[0];
-      if (first !== undefined && typeof first['href'] === 'string') {
-        this.derResource = first['href'];
-        this.der = first;
-      }
+      this.adoptDer(list);
+      this.watch(pathOf(derList), 'der', pollRateOf(list), now);
     }
     return {
       endDeviceHref: href,
@@ -350,14 +393,54 @@ export class SepClient {
     };
   }
 
-  private async findEndDevice(listHref: string): Promise<string | undefined> {
+  private async findEndDevice(listHref: string): Promise<{ href: string | undefined; pollRate: number }> {
     const list = fields(await this.getList(listHref));
+    const pollRate = pollRateOf(list);
     for (const e of (list['EndDevice'] as Fields[] | undefined) ?? []) {
       const l = typeof e['lFDI'] === 'string' ? e['lFDI'].toLowerCase() : undefined;
       if ((l === this.lfdi || e['sFDI'] === Number(this.sfdi)) && typeof e['href'] === 'string')
-        return e['href'];
+        return { href: e['href'], pollRate };
     }
-    return undefined;
+    return { href: undefined, pollRate };
+  }
+
+  private adoptDer(list: Fields): void {
+    const first = (list['DER'] as Fields[] | undefined)?.[0];
+    if (first !== undefined && typeof first['href'] === 'string') {
+      this.derResource = first['href'];
+      this.der = first;
+    }
+  }
+
+  private watch(href: string, kind: WatchKind, rate: number, now: number): void {
+    this.watched.set(href, { kind, next: now + rate, rate });
+  }
+
+  /**
+   * Re-reads the watched resources whose pollRate has elapsed (IEEE 2030.5-2018 §5.5.4: clients poll
+   * each resource at its pollRate; CSIP-AUS "all polls at the correct time"): DeviceCapability, the
+   * EndDeviceList (our EndDevice is taken from it: a new postRate is seen), the DERList and, once the
+   * client mirrors readings, the MirrorUsagePointList. A failed read is retried after the same rate.
+   */
+  private async pollWatched(now: number): Promise<void> {
+    for (const [href, w] of this.watched) {
+      if (w.next > now) continue;
+      try {
+        const r = fields(w.kind === 'dcap' ? await this.get(href) : await this.getList(href));
+        w.rate = pollRateOf(r);
+        if (w.kind === 'dcap') this.dcap = r;
+        else if (w.kind === 'der') this.adoptDer(r);
+        else if (w.kind === 'edev') {
+          const own = ((r['EndDevice'] as Fields[] | undefined) ?? []).find(
+            (e) => e['href'] === this.edevHref,
+          );
+          if (own !== undefined) this.edev = own;
+        }
+      } catch {
+        // Unreachable or refused: the resource is tried again after its pollRate.
+      }
+      w.next = now + w.rate;
+    }
   }
 
   private requireEndDevice(): Fields {
@@ -451,6 +534,7 @@ export class SepClient {
    * on the network (status 0 in `posted`) or with a 5xx is kept and sent again on the next tick.
    */
   async tick(): Promise<ClientTick> {
+    await this.pollWatched(this.now());
     let polled = false;
     if (this.nextPoll === undefined || this.now() >= this.nextPoll) {
       await this.pollPrograms();
@@ -485,27 +569,48 @@ export class SepClient {
     return this.unsent;
   }
 
-  /** When `tick` should run next (server time): the scheduler's next wake-up or the next poll. */
+  /**
+   * When `tick` should run next (server time): the earliest of the scheduler's next wake-up, the next
+   * program poll and the next poll of a watched resource (DeviceCapability, EndDeviceList, DERList,
+   * MirrorUsagePointList).
+   */
   nextWakeup(): number | undefined {
-    const w = this.lastTick?.nextWakeup;
-    if (w === undefined) return this.nextPoll;
-    return this.nextPoll === undefined ? w : Math.min(w, this.nextPoll);
+    let next = this.lastTick?.nextWakeup;
+    const consider = (t: number | undefined): void => {
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    };
+    consider(this.nextPoll);
+    for (const w of this.watched.values()) consider(w.next);
+    return next;
   }
 
   // ---------------------------------------------------------------- subscriptions
 
   /**
-   * Subscribes to `resource` (IEEE 2030.5-2018 §9; CSIP-AUS ALL-14): POSTs a Subscription to the
-   * EndDevice's SubscriptionList. `limit` is the most list entries per Notification. Returns the
-   * Subscription's href.
+   * Subscribes to `resource` (IEEE 2030.5-2018 §9; CSIP-AUS ALL-14..17): POSTs a Subscription to the
+   * EndDevice's SubscriptionList. The third argument is the most list entries per Notification, or
+   * `SubscribeOptions` (limit and a `Condition` with thresholds). Returns the Subscription's href.
    */
-  async subscribe(resource: string, notificationURI: string, limit = 16): Promise<string> {
+  async subscribe(
+    resource: string,
+    notificationURI: string,
+    limitOrOptions: number | SubscribeOptions = 16,
+  ): Promise<string> {
     const listHref = linkHref(this.requireEndDevice(), 'SubscriptionListLink');
     if (listHref === undefined)
       throw new MeterkitError(ErrorCode.Unsupported, 'EndDevice has no SubscriptionListLink');
+    const o: SubscribeOptions =
+      typeof limitOrOptions === 'number' ? { limit: limitOrOptions } : limitOrOptions;
     return this.post(listHref, {
       type: 'Subscription',
-      resource: { subscribedResource: resource, encoding: 0, level: '+S1', limit, notificationURI },
+      resource: {
+        subscribedResource: resource,
+        ...(o.condition === undefined ? {} : { Condition: { ...o.condition } }),
+        encoding: 0,
+        level: '+S1',
+        limit: o.limit ?? 16,
+        notificationURI,
+      },
     });
   }
 
@@ -534,6 +639,54 @@ export class SepClient {
       return true;
     }
     return false;
+  }
+
+  // ---------------------------------------------------------------- user participation, DER state
+
+  /**
+   * The end user opts out of the event `mRID` now (IEEE 2030.5-2018 Table 27): EventOptOut (4) before it
+   * starts, EventPartialOptOut (8) while it runs; the Response is POSTed by the next `tick`. Returns
+   * whether the event could be opted out of.
+   */
+  optOut(mRID: string): boolean {
+    return this.scheduler.optOut(mRID, this.now());
+  }
+
+  /** The end user opts in to the event `mRID` now: EventOptIn (5) or EventPartialOptIn (9); see `DerScheduler.optIn`. */
+  optIn(mRID: string): boolean {
+    return this.scheduler.optIn(mRID, this.now());
+  }
+
+  /**
+   * Reports what the DER does under the controls of `tick` (default: the last tick): PUTs DERStatus
+   * (`derStatusFor`: connection and operational mode, CSIP-AUS ALL-11/12/15/16) when it changed since
+   * the last report, and, when the `derSettings` option is set, DERSettings with the DefaultDERControl
+   * settings in effect (`derSettingsFor`, ALL-13/17) when they changed. Throws `MeterkitError`
+   * InvalidState before the first `tick`.
+   */
+  async reportDERState(tick?: SchedulerTick, condition: DerCondition = {}): Promise<DerStateReport> {
+    const schedule = tick ?? this.lastTick;
+    if (schedule === undefined) throw new MeterkitError(ErrorCode.InvalidState, 'call tick() first');
+    const now = this.now();
+    const status = derStatusFor(schedule, now, condition);
+    const statusKey = `${status.genConnectStatus.value}/${status.operationalModeStatus.value}`;
+    let reported: { status?: Fields; settings?: Fields } = {};
+    if (statusKey !== this.reportedStatus) {
+      await this.putDERStatus(status);
+      this.reportedStatus = statusKey;
+      reported = { status };
+    }
+    if (this.options.derSettings !== undefined) {
+      const settings = derSettingsFor(schedule, this.options.derSettings, now);
+      const { updatedTime: _u, ...comparable } = settings;
+      const key = JSON.stringify(comparable, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+      if (key !== this.reportedSettings) {
+        await this.putDERSettings(settings);
+        this.reportedSettings = key;
+        reported = { ...reported, settings };
+      }
+    }
+    return reported;
   }
 
   // ---------------------------------------------------------------- DER information, telemetry, logs
@@ -581,7 +734,13 @@ export class SepClient {
     const href = linkHref(dcap, 'MirrorUsagePointListLink');
     if (href === undefined)
       throw new MeterkitError(ErrorCode.Unsupported, 'DeviceCapability has no MirrorUsagePointListLink');
-    return this.post(href, { type: 'MirrorUsagePoint', resource: { deviceLFDI: this.lfdi, ...resource } });
+    const location = await this.post(href, {
+      type: 'MirrorUsagePoint',
+      resource: { deviceLFDI: this.lfdi, ...resource },
+    });
+    if (this.edev !== undefined && !this.watched.has(pathOf(href)))
+      this.watch(pathOf(href), 'mup', pollRateOf(dcap), this.now());
+    return location;
   }
 
   /** POSTs readings to a MirrorUsagePoint: one MirrorMeterReading, or several as a MirrorMeterReadingList. */

@@ -17,6 +17,7 @@ export {
   ResponseStatus,
   type ResponseStatusValue,
   responseAllowed,
+  USER_RESPONSE_STATUSES,
 } from './status.js';
 export {
   type ActiveControl,

@@ -33,6 +33,12 @@ export interface DerSchedulerOptions {
   readonly endDeviceLFDI?: string;
   /** Device categories of this device (DeviceCategoryType bits); events for other categories are ignored silently. */
   readonly deviceCategory?: number | string;
+  /**
+   * The control modes this DER supports (its DERCapability `modesSupported`, plus the CSIP-AUS modes it
+   * implements); all modes when absent. An event that sets none of them is rejected with EventNotApplicable
+   * (252); an event that sets some of them runs with those only. Defaults of unsupported modes are not reported.
+   */
+  readonly supportedModes?: readonly DerControlMode[];
 }
 
 interface ProgramInfo {
@@ -63,6 +69,10 @@ interface EventRecord {
   startedAt: number | undefined;
   endedAt: number | undefined;
   cancelAt: number | undefined;
+  /** Whether the event had started when the user opted out (partial opt-out, IEEE 2030.5-2018 Table 27). */
+  partial: boolean;
+  /** When the user opted in again after the effective start: the event (re)starts no earlier than this. */
+  resumeAt: number | undefined;
 }
 
 const MAX_RANDOMIZE = 3600;
@@ -107,6 +117,7 @@ export class DerScheduler {
   readonly #defaultResponseRequired: number;
   readonly #lfdi: string | undefined;
   readonly #category: number | undefined;
+  readonly #supported: ReadonlySet<DerControlMode> | undefined;
   #programs: ProgramInfo[] = [];
   #programIndex = new Map<string, ProgramInfo>();
   readonly #events = new Map<string, EventRecord>();
@@ -139,6 +150,7 @@ export class DerScheduler {
       }
       this.#category = category;
     }
+    this.#supported = options.supportedModes === undefined ? undefined : new Set(options.supportedModes);
   }
 
   /**
@@ -224,7 +236,8 @@ export class DerScheduler {
     const ranked = this.#rankedPrograms();
     const defaultsInEffect: DerControlMode[] = [];
     for (const mode of DER_CONTROL_MODES) {
-      if (active[mode] !== undefined) continue;
+      if (active[mode] !== undefined || (this.#supported !== undefined && !this.#supported.has(mode)))
+        continue;
       for (const p of ranked) {
         const dc = p.defaultControl;
         const value = dc?.DERControlBase?.[mode];
@@ -262,6 +275,68 @@ export class DerScheduler {
       responses,
       nextWakeup: this.#nextTransition(),
     };
+  }
+
+  /**
+   * The end user opts out of an event at `now` (IEEE 2030.5-2018 Table 27; sep.xsd `RespondableResource`
+   * bit 2). Before the event starts: EventOptOut (4), the event does not run, and when its effective end
+   * passes EventCompletedNoUserParticipation (10) is reported. While it runs: EventPartialOptOut (8) and
+   * the event stops at once (its modes fall back to other events or defaults). Returns whether the event
+   * was scheduled or active (otherwise nothing happens).
+   */
+  optOut(mRID: string, now: SchedulerTime): boolean {
+    const t = this.#clampNow(now);
+    this.#advance(t);
+    const rec = this.#events.get(mRID);
+    if (rec === undefined || (rec.phase !== 'scheduled' && rec.phase !== 'active')) return false;
+    rec.partial = rec.phase === 'active';
+    rec.phase = 'optedOut';
+    rec.cancelAt = undefined;
+    if (rec.partial) rec.endedAt = t;
+    this.#respond(rec, rec.partial ? ResponseStatus.EventPartialOptOut : ResponseStatus.EventOptOut, t);
+    this.#advance(t);
+    return true;
+  }
+
+  /**
+   * The end user opts in to an event at `now` (IEEE 2030.5-2018 Table 27). For an event the user had
+   * opted out of: before its start, EventOptIn (5) and it runs as scheduled; during its interval,
+   * EventPartialOptIn (9) and it starts (again) at once, subject to the usual precedence rules. For a
+   * scheduled or active event, EventOptIn (5) confirms participation. Returns whether the event could
+   * be opted in to.
+   */
+  optIn(mRID: string, now: SchedulerTime): boolean {
+    const t = this.#clampNow(now);
+    this.#advance(t);
+    const rec = this.#events.get(mRID);
+    if (rec === undefined) return false;
+    if (rec.phase === 'scheduled' || rec.phase === 'active') {
+      this.#respond(rec, ResponseStatus.EventOptIn, t);
+      return true;
+    }
+    if (rec.phase !== 'optedOut' || t >= rec.effEnd) return false;
+    const late = rec.partial || t > this.#startAt(rec);
+    rec.phase = 'scheduled';
+    rec.partial = false;
+    rec.endedAt = undefined;
+    rec.resumeAt = t;
+    this.#respond(rec, late ? ResponseStatus.EventPartialOptIn : ResponseStatus.EventOptIn, t);
+    this.#advance(t);
+    return true;
+  }
+
+  /**
+   * The end user acknowledged an event at `now`: EventAcknowledge (11), or EventNoDisplay (12) when
+   * `displayed` is false because the device could not show it (IEEE 2030.5-2018 Table 27). Returns
+   * whether the event is known and was not rejected or ignored.
+   */
+  acknowledge(mRID: string, now: SchedulerTime, displayed = true): boolean {
+    const t = this.#clampNow(now);
+    this.#advance(t);
+    const rec = this.#events.get(mRID);
+    if (rec === undefined || rec.phase === 'rejected' || rec.phase === 'ignored') return false;
+    this.#respond(rec, displayed ? ResponseStatus.EventAcknowledge : ResponseStatus.EventNoDisplay, t);
+    return true;
   }
 
   /** What the scheduler knows about each listed event, in order of receipt. */
@@ -345,6 +420,9 @@ export class DerScheduler {
       effStart = start + randomOffset(rs, this.#random);
       effEnd = Math.max(effStart + 1, effStart + duration + randomOffset(rd, this.#random));
     }
+    const allModes = modesOf(ev.DERControlBase);
+    const supported = this.#supported;
+    const modes = supported === undefined ? allModes : allModes.filter((m) => supported.has(m));
     const rec: EventRecord = {
       mRID: ev.mRID,
       programMRID,
@@ -354,7 +432,7 @@ export class DerScheduler {
       effStart,
       effEnd,
       receivedAt: t,
-      modes: modesOf(ev.DERControlBase),
+      modes,
       base: ev.DERControlBase ?? {},
       responseRequired: rr ?? this.#defaultResponseRequired,
       replyTo: ev.replyTo,
@@ -366,6 +444,8 @@ export class DerScheduler {
       startedAt: undefined,
       endedAt: undefined,
       cancelAt: undefined,
+      partial: false,
+      resumeAt: undefined,
     };
     this.#events.set(rec.mRID, rec);
     if (!this.#applies(ev.deviceCategory)) {
@@ -376,6 +456,12 @@ export class DerScheduler {
     if (!valid || rr === undefined) {
       rec.phase = 'rejected';
       this.#respond(rec, ResponseStatus.EventInvalid, t);
+      return;
+    }
+    if (modes.length === 0 && allModes.length > 0) {
+      // Every mode the event sets is one this DER does not support (Table 27: not applicable).
+      rec.phase = 'rejected';
+      this.#respond(rec, ResponseStatus.EventNotApplicable, t);
       return;
     }
     if (status === EventStatusCode.Cancelled || status === EventStatusCode.CancelledWithRandomization) {
@@ -396,11 +482,11 @@ export class DerScheduler {
     const status = ev.EventStatus?.currentStatus;
     if (status === rec.lastStatus) return;
     rec.lastStatus = status;
-    if (rec.phase !== 'scheduled' && rec.phase !== 'active') return;
+    if (rec.phase !== 'scheduled' && rec.phase !== 'active' && rec.phase !== 'optedOut') return;
     if (status === EventStatusCode.Cancelled) {
       this.#finish(rec, 'cancelled', t, ResponseStatus.EventCancelled);
     } else if (status === EventStatusCode.CancelledWithRandomization) {
-      if (rec.phase === 'scheduled') {
+      if (rec.phase !== 'active') {
         this.#finish(rec, 'cancelled', t, ResponseStatus.EventCancelled);
       } else if (rec.cancelAt === undefined) {
         // End randomization: the larger of |randomizeStart| and |randomizeDuration| (sep.xsd EventStatus).
@@ -435,7 +521,7 @@ export class DerScheduler {
   }
 
   #startAt(rec: EventRecord): number {
-    return Math.max(rec.effStart, rec.receivedAt);
+    return Math.max(rec.effStart, rec.receivedAt, rec.resumeAt ?? rec.receivedAt);
   }
 
   #nextTransition(): number | undefined {
@@ -445,6 +531,7 @@ export class DerScheduler {
       if (rec.phase === 'scheduled') at = this.#startAt(rec);
       else if (rec.phase === 'active')
         at = rec.cancelAt === undefined ? rec.effEnd : Math.min(rec.effEnd, rec.cancelAt);
+      else if (rec.phase === 'optedOut') at = rec.effEnd;
       if (at !== undefined && (next === undefined || at < next)) next = at;
     }
     return next;
@@ -463,6 +550,15 @@ export class DerScheduler {
   #processAt(t: number): void {
     const records = [...this.#events.values()];
     for (const rec of records) {
+      if (rec.phase === 'optedOut' && rec.effEnd <= t) {
+        // The event's time is over without the user: after a full opt-out, "completed, no user participation".
+        if (rec.partial) {
+          rec.phase = 'completed';
+        } else {
+          this.#finish(rec, 'completed', t, ResponseStatus.EventCompletedNoUserParticipation);
+        }
+        continue;
+      }
       if (rec.phase !== 'active') continue;
       if (rec.cancelAt !== undefined && rec.cancelAt <= t) {
         this.#finish(rec, 'cancelled', t, ResponseStatus.EventCancelled);

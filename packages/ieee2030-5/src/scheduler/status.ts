@@ -24,7 +24,7 @@ export const ResponseRequiredBit = {
   MessageReceived: 0x01,
   /** Bit 1: the end device shall indicate specific responses (started, completed, cancelled, superseded...). */
   SpecificResponse: 0x02,
-  /** Bit 2: an end user / customer response is required (opt in / opt out; never produced automatically). */
+  /** Bit 2: an end user / customer response is required (opt in / opt out; produced only when the user acts). */
   ResponseRequiredByUser: 0x04,
 } as const;
 
@@ -70,8 +70,24 @@ export const ResponseStatus = {
 export type ResponseStatusValue = (typeof ResponseStatus)[keyof typeof ResponseStatus];
 
 /**
+ * Response statuses that record an end user's choice rather than the device's own progress (IEEE 2030.5-2018
+ * Table 27): opt out / opt in, partial opt out / opt in, completed without user participation, acknowledged,
+ * not displayed. They are produced only when the user (or the application on the user's behalf) acts.
+ */
+export const USER_RESPONSE_STATUSES: ReadonlySet<number> = new Set([
+  ResponseStatus.EventOptOut,
+  ResponseStatus.EventOptIn,
+  ResponseStatus.EventPartialOptOut,
+  ResponseStatus.EventPartialOptIn,
+  ResponseStatus.EventCompletedNoUserParticipation,
+  ResponseStatus.EventAcknowledge,
+  ResponseStatus.EventNoDisplay,
+]);
+
+/**
  * The `responseRequired` bit that gates a Response status (IEEE 2030.5-2018 sep.xsd `RespondableResource`):
- * EventReceived needs bit 0, rejections (252–254) either bit 0 or bit 1, every other status bit 1.
+ * EventReceived needs bit 0, rejections (252–254) either bit 0 or bit 1, the user responses (4, 5, 8–12)
+ * either bit 1 (specific responses) or bit 2 (end-user response required), every other status bit 1.
  */
 export function responseAllowed(responseRequired: number, status: number): boolean {
   if (status === ResponseStatus.EventReceived)
@@ -79,6 +95,13 @@ export function responseAllowed(responseRequired: number, status: number): boole
   if (status >= ResponseStatus.EventNotApplicable) {
     return (
       (responseRequired & (ResponseRequiredBit.MessageReceived | ResponseRequiredBit.SpecificResponse)) !== 0
+    );
+  }
+  if (USER_RESPONSE_STATUSES.has(status)) {
+    return (
+      (responseRequired &
+        (ResponseRequiredBit.SpecificResponse | ResponseRequiredBit.ResponseRequiredByUser)) !==
+      0
     );
   }
   return (responseRequired & ResponseRequiredBit.SpecificResponse) !== 0;

@@ -141,7 +141,8 @@ export type EventPhase =
   | 'superseded'
   | 'aborted'
   | 'rejected'
-  | 'ignored';
+  | 'ignored'
+  | 'optedOut';
 
 /** What the scheduler knows about one event, scheduled and effective intervals included (IEEE 2030.5-2018 §12.1.3.1). */
 export interface EventState {

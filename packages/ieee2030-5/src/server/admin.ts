@@ -9,6 +9,9 @@
  * | POST | `/admin/derc` | `{ program, control }` | `addDERControl` → `{ href }` |
  * | POST | `/admin/derc/cancel` | `{ href, randomized? }` | `cancelDERControl` |
  * | POST | `/admin/dderc` | `{ program, control }` | `setDefaultDERControl` → `{ href }` |
+ * | POST | `/admin/dderc/clear` | `{ program }` | `clearDefaultDERControl` |
+ * | POST | `/admin/resource` | `{ href, resource }` | `updateResource` (merge fields, notify) |
+ * | POST | `/admin/list-entry` | `{ list, resource }` | `addListEntry` → `{ href }` |
  * | POST | `/admin/derp` | ProgramConfig | `addProgram` → `{ href }` |
  * | POST | `/admin/edev` | EndDeviceConfig | `registerEndDevice` → `{ href }` |
  * | POST | `/admin/poll-rate` | `{ href, pollRate }` | `setPollRate` |
@@ -74,6 +77,14 @@ export function handleAdmin(
         return [200, {}];
       case 'POST /admin/dderc':
         return [201, { href: server.setDefaultDERControl(str(b, 'program'), obj(b, 'control')) }];
+      case 'POST /admin/dderc/clear':
+        server.clearDefaultDERControl(str(b, 'program'));
+        return [200, {}];
+      case 'POST /admin/resource':
+        server.updateResource(str(b, 'href'), obj(b, 'resource'));
+        return [200, {}];
+      case 'POST /admin/list-entry':
+        return [201, { href: server.addListEntry(str(b, 'list'), obj(b, 'resource')) }];
       case 'POST /admin/derp':
         return [201, { href: server.addProgram(b as unknown as ProgramConfig) }];
       case 'POST /admin/edev':

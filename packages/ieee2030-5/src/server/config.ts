@@ -66,6 +66,8 @@ export interface ListConfig {
   /** Entry hrefs (resources declared in `resources`). */
   readonly items: readonly string[];
   readonly pollRate?: number;
+  /** `subscribable` (SubscribableType: 0 none, 1 non-conditional, 2 conditional, 3 both). */
+  readonly subscribable?: number;
 }
 
 /** Time function set settings (IEEE 2030.5-2018 §8.x, sep.xsd `Time`). */

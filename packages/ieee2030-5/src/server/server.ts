@@ -17,6 +17,14 @@ import { HttpStatus } from '../http/status.js';
 import { sfdiFromLfdi } from '../ids.js';
 import { complexType } from '../model/lookup.js';
 import { decodeXml, encodeXml } from '../xml/codec.js';
+import {
+  conditionMet,
+  parseCondition,
+  readingValueOf,
+  type SubscriptionCondition,
+  type ThresholdZone,
+  thresholdZone,
+} from './condition.js';
 import type { EndDeviceConfig, ProgramConfig, TestServerConfig } from './config.js';
 import type { Exchange } from './exchange.js';
 import { resourceFromJson } from './json.js';
@@ -139,6 +147,8 @@ export class SepTestServer {
   /** Every other resource clients POSTed or PUT (MUPs, readings, DER status, settings, log events). */
   readonly received: ReceivedResource[] = [];
   private readonly subscriptions = new Map<string, SubscriptionRecord>();
+  /** Per conditional subscription: the zone of the reading value at the last change (`condition.ts`). */
+  private readonly zones = new Map<string, { zone: ThresholdZone; condition: SubscriptionCondition }>();
   private outbox: OutgoingNotification[] = [];
   private readonly config: TestServerConfig;
   private readonly clock: () => number;
@@ -228,6 +238,7 @@ export class SepTestServer {
       s.putList(l.href, l.type, {
         items: l.items,
         ...(l.pollRate === undefined ? {} : { pollRate: l.pollRate }),
+        ...(l.subscribable === undefined ? {} : { subscribable: l.subscribable }),
       });
     }
     for (const d of c.endDevices ?? []) {
@@ -366,6 +377,55 @@ export class SepTestServer {
     const doc = checked(resourceFromJson('DefaultDERControl', { mRID: this.newMrid(), ...control }));
     this.store.putResource(href, doc);
     this.changed(href);
+    return href;
+  }
+
+  /**
+   * Removes a program's DefaultDERControl (CSIP-AUS GEN-03/LOA-07 "default control cancelled"): its href
+   * answers 404 again and its subscribers get a Notification with status 4 (resource deleted, sep.xsd
+   * `Notification.status`). Throws `MeterkitError` when `programHref` is not a DERProgram.
+   */
+  clearDefaultDERControl(programHref: string): void {
+    const href = `${programHref}/dderc`;
+    const node = this.store.get(href);
+    if (node === undefined || node.type !== 'DefaultDERControl')
+      throw new MeterkitError(ErrorCode.InvalidArgument, `no DER program at ${programHref}`);
+    for (const sub of this.subscriptions.values()) {
+      if (sub.subscribedResource === href)
+        this.queue(sub, notificationFor(sub, undefined, NotificationStatus.ResourceDeleted));
+    }
+    this.store.putSlot(href, 'DefaultDERControl');
+  }
+
+  /**
+   * Changes fields of a stored resource (JSON or model form, merged over the current ones) and notifies
+   * its subscribers and those of the lists holding it, e.g. a Reading's `value` for conditional
+   * subscriptions (IEEE 2030.5-2018 §9). Throws `MeterkitError` when there is no resource at `href` or the
+   * result does not fit sep.xsd.
+   */
+  updateResource(href: string, fields: Readonly<Record<string, unknown>>): void {
+    const node = this.store.get(href);
+    if (node?.kind !== 'resource')
+      throw new MeterkitError(ErrorCode.InvalidArgument, `no resource at ${href}`);
+    const merged = { ...node.resource, ...resourceFromJson(node.type, fields).resource };
+    checked({ type: node.type, resource: merged });
+    node.resource = merged;
+    this.changed(href);
+  }
+
+  /**
+   * Adds an entry (JSON or model form of the list's entry type) to a list resource at run time, e.g. a
+   * Reading to a ReadingList, and notifies subscribers. Returns its href (`<list>/<n>`). Throws
+   * `MeterkitError` when `listHref` is not a list or the entry does not fit sep.xsd.
+   */
+  addListEntry(listHref: string, entry: Readonly<Record<string, unknown>>): string {
+    const list = this.store.get(listHref);
+    if (list?.kind !== 'list') throw new MeterkitError(ErrorCode.InvalidArgument, `no list at ${listHref}`);
+    const doc = checked(resourceFromJson(list.itemField, entry));
+    const href = this.store.nextChild(listHref);
+    this.store.putResource(href, doc);
+    list.items.push(href);
+    this.changed(listHref);
     return href;
   }
 
@@ -738,6 +798,7 @@ export class SepTestServer {
     const current = (mup.resource['MirrorMeterReading'] as Record<string, unknown>[] | undefined) ?? [];
     const merged = [...current.filter((m) => !readings.some((x) => x['mRID'] === m['mRID'])), ...readings];
     mup.resource = { ...mup.resource, MirrorMeterReading: merged };
+    this.changed(mupHref);
     return mupHref;
   }
 
@@ -770,6 +831,16 @@ export class SepTestServer {
     const node = this.store.get(target);
     if (node === undefined || node.kind === 'slot')
       throw new HttpRefusal(HttpStatus.BadRequest, `cannot subscribe to ${target}`);
+    if (r['Condition'] === undefined) return;
+    try {
+      parseCondition(r['Condition']);
+    } catch (e) {
+      throw new HttpRefusal(HttpStatus.BadRequest, (e as Error).message);
+    }
+    // SubscribableType: 2 = conditional subscriptions only, 3 = both (sep.xsd `SubscribableResource`).
+    const subscribable = node.kind === 'list' ? node.subscribable : node.resource['subscribable'];
+    if (subscribable !== 2 && subscribable !== 3)
+      throw new HttpRefusal(HttpStatus.BadRequest, `${target} does not support conditional subscriptions`);
   }
 
   private remove(href: string): boolean {
@@ -879,14 +950,40 @@ export class SepTestServer {
       const n = this.store.get(h);
       if (n?.kind !== 'resource' || n.type !== 'Subscription') continue;
       const r = n.resource;
-      this.subscriptions.set(h, {
+      const record: SubscriptionRecord = {
         href: h,
         lfdi: this.store.ownerOf(h),
         subscribedResource: normalizePath(String(r['subscribedResource'])).path,
         notificationURI: String(r['notificationURI']),
         limit: typeof r['limit'] === 'number' ? r['limit'] : 1,
-      });
+        ...conditionOf(r),
+      };
+      this.subscriptions.set(h, record);
+      const condition = record.condition;
+      const known = this.zones.get(h)?.condition;
+      if (
+        condition !== undefined &&
+        (known?.lowerThreshold !== condition.lowerThreshold ||
+          known.upperThreshold !== condition.upperThreshold)
+      ) {
+        // The band the reading is in when the subscription is made (or its Condition changed by a PUT):
+        // only later crossings notify.
+        const value = this.readingValue(record);
+        this.zones.set(h, {
+          zone: value === undefined ? 'within' : thresholdZone(condition, value),
+          condition,
+        });
+      }
     }
+    for (const h of [...this.zones.keys()])
+      if (this.subscriptions.get(h)?.condition === undefined) this.zones.delete(h);
+  }
+
+  /** The monitored reading value of a subscription's resource as its subscriber sees it (`condition.ts`). */
+  private readingValue(sub: SubscriptionRecord): number | undefined {
+    const node = this.store.get(sub.subscribedResource);
+    if (node === undefined || node.kind === 'slot') return undefined;
+    return readingValueOf(this.represent(node, { start: 0, limit: 255 }, sub.lfdi));
   }
 
   /** Called after `href` changed: queues Notifications for its subscribers and its lists' subscribers. */
@@ -905,6 +1002,13 @@ export class SepTestServer {
         !this.canAccess(this.store.ownerOf(node.href), sub.lfdi)
       )
         continue;
+      if (sub.condition !== undefined) {
+        const value = this.readingValue(sub);
+        if (value === undefined) continue;
+        const met = conditionMet(sub.condition, this.zones.get(sub.href)?.zone ?? 'within', value);
+        this.zones.set(sub.href, { zone: thresholdZone(sub.condition, value), condition: sub.condition });
+        if (!met) continue;
+      }
       let rep: SepDocument | undefined;
       if (node.kind === 'list') rep = this.represent(node, { start: 0, limit: sub.limit }, sub.lfdi);
       else if (sub.limit > 0) rep = this.represent(node, { start: 0, limit: 1 }, sub.lfdi);
@@ -938,6 +1042,20 @@ export class SepTestServer {
   private newMrid(): string {
     this.mridCounter++;
     return `f0${this.mridCounter.toString(16).padStart(30, '0')}`;
+  }
+}
+
+/**
+ * The parsed Condition of a stored Subscription (sep.xsd `Condition`), as a spread. One that no longer
+ * parses (e.g. from a hand-written configuration) becomes a condition no reading can meet, so that a
+ * bad subscription stays silent instead of breaking every change.
+ */
+function conditionOf(r: Record<string, unknown>): { condition?: SubscriptionCondition } {
+  if (r['Condition'] === undefined) return {};
+  try {
+    return { condition: parseCondition(r['Condition']) };
+  } catch {
+    return { condition: { attributeIdentifier: 0, lowerThreshold: -(2 ** 47), upperThreshold: 2 ** 47 - 1 } };
   }
 }
 

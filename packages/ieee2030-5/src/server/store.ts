@@ -43,7 +43,7 @@ export interface StoredList {
   items: string[];
   /** `pollRate` attribute, for lists that carry one. */
   pollRate?: number;
-  /** `subscribable` attribute (0 none, 1 non-conditional). */
+  /** `subscribable` attribute (SubscribableType: 0 none, 1 non-conditional, 2 conditional, 3 both). */
   readonly subscribable?: number;
   /** Types accepted by POST (creating an entry), if any. */
   readonly postTypes?: readonly string[];

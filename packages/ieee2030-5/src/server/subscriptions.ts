@@ -4,6 +4,7 @@
  * their `notificationURI`s.
  */
 import type { SepDocument } from '../http/document.js';
+import type { SubscriptionCondition } from './condition.js';
 
 /** A subscription a client created by POSTing a Subscription (IEEE 2030.5-2018 §9). */
 export interface SubscriptionRecord {
@@ -17,6 +18,8 @@ export interface SubscriptionRecord {
   readonly notificationURI: string;
   /** Most list entries in a notification; 0 = no representation (simple change notification). */
   readonly limit: number;
+  /** The Subscription's Condition: notify only when the reading value crosses a threshold (`condition.ts`). */
+  readonly condition?: SubscriptionCondition;
 }
 
 /** A Notification waiting to be POSTed to a subscriber. */

@@ -1,0 +1,762 @@
+/**
+ * CSIP-AUS client procedures end to end: our client ↔ our test server over mutual TLS 1.2 with
+ * ECDHE-ECDSA-AES128-CCM8 on loopback, with a generated test PKI and a virtual clock, one server per
+ * procedure. Covers ALL-04 (registration and PIN validation, direct and aggregator clients), the
+ * subscription procedures ALL-15/16/17 (energise, connect and default ramp rate driven by
+ * Notifications), the site-limit procedures GEN-01..08 and LOA-01..08 (active and default export,
+ * generation, import and load limits, polled and subscribed), LOA-09 (cancelled import control) and
+ * LOA-10 (primacy for loads), following the steps of bsgip/cactus-test-definitions
+ * (`cactus_test_definitions/client/procedures/*.yaml`).
+ *
+ * The DER itself is simulated by the test: after each tick it reports what the controls make it do
+ * through `SepClient.reportDERState` (DERStatus, DERSettings), and the limits in effect are read
+ * with `siteLimits`.
+ */
+import t, { type Test } from 'tap';
+import { type ClientTick, SepClient, type SepClientOptions } from '../src/client/client.js';
+import { type SiteLimitMode, siteLimits } from '../src/client/der-state.js';
+import { type RunningNotificationListener, startNotificationListener } from '../src/client/listener.js';
+import { createSepHttpTransport, type SepClientTransport } from '../src/client/transport.js';
+import { lfdiFromCertificate } from '../src/ids.js';
+import { createDevice, createTestPki, type IssuedCertificate, type TestPki } from '../src/pki/test-pki.js';
+import { seededRandom } from '../src/scheduler/random.js';
+import type { TestServerConfig } from '../src/server/config.js';
+import { type RunningSepServer, startSepServer } from '../src/server/listen.js';
+import { SepTestServer } from '../src/server/server.js';
+import type { SepTlsCredentials } from '../src/tls.js';
+
+const T0 = 1_760_000_000;
+/** DER rating used to express the procedures' "$(maxExportW * 2)" etc. */
+const RATED_W = 5000;
+const W = (watts: number) => ({ multiplier: 0, value: Math.round(watts) });
+/** The default control of most CSIP-AUS procedures (SA TS 5573 Table 12.4.4 start-up values). */
+const TS5573_DEFAULT = {
+  DERControlBase: { opModImpLimW: W(0), opModExpLimW: W(0) },
+  setGradW: 27,
+};
+
+const pki: TestPki = await createTestPki();
+const aggregatorCert: IssuedCertificate = await createDevice(pki.mica);
+const DEVICE_LFDI = lfdiFromCertificate(pki.device.certificatePem);
+const AGGREGATOR_LFDI = lfdiFromCertificate(aggregatorCert.certificatePem);
+const SERVER_LFDI = lfdiFromCertificate(pki.server.certificatePem);
+const serverCreds: SepTlsCredentials = {
+  key: pki.server.privateKeyPem,
+  certificate: pki.server.certificatePem,
+  chain: pki.chainPem,
+  serca: pki.serca.certificatePem,
+};
+function creds(dev: IssuedCertificate): SepTlsCredentials {
+  return {
+    key: dev.privateKeyPem,
+    certificate: dev.certificatePem,
+    chain: pki.chainPem,
+    serca: pki.serca.certificatePem,
+  };
+}
+
+interface Lab {
+  readonly sep: SepTestServer;
+  readonly run: RunningSepServer;
+  readonly client: SepClient;
+  /** Virtual server time. */
+  now(): number;
+  /** Moves the virtual clock (never backwards). */
+  at(time: number): void;
+  /** Ticks the client at every wake-up until `end`, reporting the DER state after each tick. */
+  runUntil(end: number): Promise<ClientTick[]>;
+  /** Subscribes the client to `resource` through a TLS notification listener. */
+  subscribe(resource: string): Promise<string>;
+  /** Delivers queued Notifications, lets the client take them in, ticks and reports the DER state. */
+  deliver(): Promise<ClientTick | undefined>;
+  /** Notifications the client received. */
+  readonly notifications: Record<string, unknown>[];
+  /** `[subject, status, createdDateTime - T0]` of the Responses the server got for `mRID`. */
+  responses(mRID: string): [number, number][];
+  /** The values of the DER resources of `type` the client PUT, in order. */
+  puts(type: string): Record<string, unknown>[];
+}
+
+/** Starts a test server over mutual CCM-8 TLS for one procedure and a client for it. */
+async function lab(
+  t: Test,
+  config: TestServerConfig,
+  clientOptions: Partial<SepClientOptions> = {},
+  device: IssuedCertificate = pki.device,
+): Promise<Lab> {
+  let vt = T0;
+  const sep = new SepTestServer(config, { clock: () => vt });
+  const run = await startSepServer(sep, { tls: serverCreds });
+  t.teardown(run.close);
+  const tr: SepClientTransport = createSepHttpTransport({
+    baseUrl: run.url,
+    tls: creds(device),
+    serverPolicy: { allowedLfdis: [SERVER_LFDI] },
+  });
+  t.teardown(() => tr.close());
+  const client = new SepClient({
+    transport: tr,
+    lfdi: DEVICE_LFDI,
+    clock: () => vt,
+    scheduler: { randomSource: seededRandom(5) },
+    derSettings: { setMaxW: W(RATED_W), setGradW: 27, updatedTime: BigInt(T0) },
+    ...clientOptions,
+  });
+  const notifications: Record<string, unknown>[] = [];
+  const inbox: Record<string, unknown>[] = [];
+  let listener: RunningNotificationListener | undefined;
+  const tickAndReport = async (): Promise<ClientTick> => {
+    const tick = await client.tick();
+    await client.reportDERState(tick.schedule);
+    return tick;
+  };
+  const self: Lab = {
+    sep,
+    run,
+    client,
+    notifications,
+    now: () => vt,
+    at: (time) => {
+      vt = Math.max(vt, time);
+    },
+    async runUntil(end) {
+      const ticks: ClientTick[] = [];
+      for (;;) {
+        ticks.push(await tickAndReport());
+        const w = client.nextWakeup();
+        if (w === undefined || w > end) break;
+        vt = Math.max(vt, w);
+      }
+      vt = Math.max(vt, end);
+      ticks.push(await tickAndReport());
+      return ticks;
+    },
+    async subscribe(resource) {
+      if (listener === undefined) {
+        listener = await startNotificationListener({
+          tls: creds(device),
+          serverPolicy: { allowedLfdis: [SERVER_LFDI] },
+          onNotification: (n) => {
+            notifications.push(n);
+            inbox.push(n);
+          },
+        });
+        t.teardown(listener.close);
+      }
+      return client.subscribe(resource, listener.notificationURI);
+    },
+    async deliver() {
+      await run.flushNotifications();
+      if (inbox.length === 0) return undefined;
+      let reread = false;
+      for (const n of inbox.splice(0)) reread = (await client.handleNotification(n)) || reread;
+      return reread ? tickAndReport() : undefined;
+    },
+    responses: (mRID) =>
+      sep.responses
+        .filter((r) => r.subject === mRID)
+        .map((r) => [r.status ?? -1, Number(r.createdDateTime) - T0]),
+    puts: (type) =>
+      sep.received
+        .filter((r) => r.method === 'PUT' && r.document.type === type)
+        .map((r) => r.document.resource),
+  };
+  return self;
+}
+
+function program(mRID: string, primacy: number, defaultControl?: Record<string, unknown>) {
+  return { mRID, primacy, ...(defaultControl === undefined ? {} : { defaultControl }) };
+}
+
+/** The site limit in effect for `mode` as `[watts, source]`, or `null` when unconstrained. */
+function limitOf(tick: ClientTick | undefined, mode: SiteLimitMode): [number, string] | null {
+  const l = tick === undefined ? undefined : siteLimits(tick.schedule)[mode];
+  return l === undefined ? null : [l.watts, l.source];
+}
+
+// ---------------------------------------------------------------------------- ALL-04
+
+t.test('ALL-04: registration and PIN validation (out of band, PIN 111115)', async (t) => {
+  const config: TestServerConfig = {
+    pollRate: 60,
+    endDevices: [{ lfdi: DEVICE_LFDI, pin: 111115 }],
+    programs: [program('a0', 0, TS5573_DEFAULT)],
+  };
+  const l = await lab(t, config, { pin: 111115 });
+  const reg = await l.client.register();
+  t.equal(reg.inBand, false, 'registered out of band');
+  t.equal(reg.registration?.['pIN'], 111115);
+  const rgAt = l.sep.exchanges.findIndex((e) => e.uri === '/edev/1/rg' && e.status === 200);
+  t.ok(rgAt >= 0, 'GET /edev/1/rg');
+  // (h) the client goes on talking to the server after the PIN matched.
+  await l.runUntil(T0 + 120);
+  const after = l.sep.exchanges.slice(rgAt + 1).filter((e) => e.uri.startsWith('/fsa/1/derp'));
+  t.equal(after.length, 3, 'DER programs polled at start, +60 s and +120 s');
+  t.ok(
+    l.sep.exchanges.every((e) => e.lfdi === DEVICE_LFDI),
+    'every request authenticated by the device certificate',
+  );
+
+  // A different (well-formed) PIN is refused, and the client stops there.
+  const wrong = await lab(t, config, { pin: 222220 });
+  await t.rejects(wrong.client.register(), { code: 403 }, 'PIN mismatch');
+  t.equal(wrong.sep.exchanges.at(-1)?.uri, '/edev/1/rg', 'nothing after reading the Registration');
+  await t.rejects(wrong.client.pollPrograms(), { code: 404 }, 'not registered: no program poll');
+  // A configured PIN with a wrong check digit is refused before comparing.
+  const typo = await lab(t, config, { pin: 111111 });
+  await t.rejects(typo.client.register(), { code: 403, message: /configured PIN/ });
+  // A Registration whose pIN has a wrong check digit is refused even without a configured PIN.
+  const badServer = await lab(t, { ...config, endDevices: [{ lfdi: DEVICE_LFDI, pin: 111111 }] });
+  await t.rejects(badServer.client.register(), { code: 403, message: /check digit/ });
+});
+
+t.test('ALL-04 (aggregator client): the EndDevice registered for its PEN, PIN checked', async (t) => {
+  // The EndDevice LFDI is the spec example with the trailing PEN digits of the aggregator.
+  const endDeviceLfdi = '3e4f45ab31edfe5b67e343e5e4562e3100009e1c';
+  const l = await lab(
+    t,
+    {
+      pollRate: 60,
+      aggregators: [AGGREGATOR_LFDI],
+      endDevices: [{ lfdi: endDeviceLfdi, pin: 111115 }],
+      programs: [program('a0', 0, TS5573_DEFAULT)],
+    },
+    { lfdi: endDeviceLfdi, pin: 111115 },
+    aggregatorCert,
+  );
+  const reg = await l.client.register();
+  t.equal(reg.endDeviceHref, '/edev/1');
+  t.equal(reg.endDevice['lFDI'], endDeviceLfdi);
+  t.equal(BigInt(reg.endDevice['sFDI'] as number), l.client.sfdi, 'sFDI derived from the EndDevice LFDI');
+  t.equal(l.client.sfdi, 167261211391n, 'the spec example prefix gives SFDI 16726121139 + check digit 1');
+  t.ok(
+    l.sep.exchanges.every((e) => e.lfdi === AGGREGATOR_LFDI),
+    'requests carry the aggregator certificate identity',
+  );
+  l.sep.addDERControl('/derp/1', {
+    mRID: 'a4c1',
+    interval: { start: T0 + 10, duration: 60 },
+    DERControlBase: { opModExpLimW: W(1000) },
+  });
+  await l.runUntil(T0 + 100);
+  t.same(l.responses('a4c1'), [
+    [1, 0],
+    [2, 10],
+    [3, 70],
+  ]);
+  t.ok(
+    l.sep.responses.every((r) => r.endDeviceLFDI === endDeviceLfdi && r.lfdi === AGGREGATOR_LFDI),
+    'Responses name the EndDevice, sent by the aggregator',
+  );
+});
+
+// ---------------------------------------------------------------------------- ALL-15/16/17
+
+/** Subscription procedures: the DER lists are polled only every 900 s; reactions come from Notifications. */
+const SUBSCRIBED_POLL = 900;
+
+t.test('ALL-15: energise / de-energise by Notification (subscription client)', async (t) => {
+  const l = await lab(t, {
+    pollRate: SUBSCRIBED_POLL,
+    endDevices: [{ lfdi: DEVICE_LFDI }],
+    programs: [program('a0', 0)],
+  });
+  await l.client.register();
+  await l.subscribe('/derp/1/derc');
+  l.at(T0 + 5);
+  await l.runUntil(T0 + 5);
+  t.equal(l.puts('DERStatus').length, 1, 'the initial DERStatus is reported');
+  // (a, b) de-energise now for 300 s; the program's default control is set as well.
+  l.at(T0 + 30);
+  l.sep.addDERControl('/derp/1', {
+    mRID: 'f151',
+    interval: { start: T0 + 30, duration: 300 },
+    DERControlBase: { opModEnergize: false },
+  });
+  l.sep.setDefaultDERControl('/derp/1', TS5573_DEFAULT);
+  const off = await l.deliver();
+  t.equal(off?.schedule.active.opModEnergize?.value, false, 'de-energised on the Notification');
+  // (c, d) DERStatus with genConnectStatus bit 2 (operating) cleared.
+  const st1 = l.puts('DERStatus').at(-1) as { genConnectStatus: { value: string; dateTime: bigint } };
+  t.equal(Number.parseInt(st1.genConnectStatus.value, 16) & 0x04, 0, 'bit 2 cleared');
+  t.equal(st1.genConnectStatus.dateTime, BigInt(T0 + 30), 'reported at once, not at the next poll');
+  // (e, f) energise again: the newer control supersedes the first.
+  l.at(T0 + 90);
+  l.sep.addDERControl('/derp/1', {
+    mRID: 'f152',
+    interval: { start: T0 + 90, duration: 600 },
+    DERControlBase: { opModEnergize: true },
+  });
+  const on = await l.deliver();
+  t.equal(on?.schedule.active.opModEnergize?.value, true);
+  const st2 = l.puts('DERStatus').at(-1) as { genConnectStatus: { value: string; dateTime: bigint } };
+  t.equal(Number.parseInt(st2.genConnectStatus.value, 16) & 0x04, 0x04, 'bit 2 set');
+  t.equal(st2.genConnectStatus.dateTime, BigInt(T0 + 90));
+  t.same(l.responses('f151'), [
+    [1, 30],
+    [2, 30],
+    [7, 90],
+  ]);
+  t.same(l.responses('f152'), [
+    [1, 90],
+    [2, 90],
+  ]);
+  t.ok(
+    l.sep.exchanges.filter((e) => e.direction === 'notification').every((e) => e.status === 204),
+    'every Notification transmitted',
+  );
+  t.ok(l.now() - T0 < SUBSCRIBED_POLL, 'all within the first poll period');
+});
+
+t.test('ALL-16: disconnect / reconnect by Notification (subscription client)', async (t) => {
+  const l = await lab(t, {
+    pollRate: SUBSCRIBED_POLL,
+    endDevices: [{ lfdi: DEVICE_LFDI }],
+    programs: [program('a0', 0)],
+  });
+  await l.client.register();
+  await l.subscribe('/derp/1/derc');
+  await l.runUntil(T0);
+  l.at(T0 + 20);
+  l.sep.addDERControl('/derp/1', {
+    mRID: 'f161',
+    interval: { start: T0 + 20, duration: 300 },
+    DERControlBase: { opModConnect: false },
+  });
+  const off = await l.deliver();
+  t.equal(off?.schedule.active.opModConnect?.value, false);
+  const st1 = l.puts('DERStatus').at(-1) as {
+    genConnectStatus: { value: string };
+    operationalModeStatus: { value: number };
+  };
+  t.equal(Number.parseInt(st1.genConnectStatus.value, 16) & 0x01, 0, 'bit 0 (connected) cleared');
+  t.equal(st1.operationalModeStatus.value, 1, 'operational mode Off');
+  l.at(T0 + 80);
+  l.sep.addDERControl('/derp/1', {
+    mRID: 'f162',
+    interval: { start: T0 + 80, duration: 600 },
+    DERControlBase: { opModConnect: true },
+  });
+  await l.deliver();
+  const st2 = l.puts('DERStatus').at(-1) as {
+    genConnectStatus: { value: string };
+    operationalModeStatus: { value: number };
+  };
+  t.equal(Number.parseInt(st2.genConnectStatus.value, 16) & 0x01, 0x01, 'bit 0 set again');
+  t.equal(st2.operationalModeStatus.value, 2, 'operational mode');
+  t.same(l.responses('f161'), [
+    [1, 20],
+    [2, 20],
+    [7, 80],
+  ]);
+  t.equal(l.puts('DERStatus').length, 3, 'DERStatus PUT only when it changes: initial, off, on');
+});
+
+t.test('ALL-17: default ramp rate by Notification → DERSettings.setGradW', async (t) => {
+  const l = await lab(t, {
+    pollRate: SUBSCRIBED_POLL,
+    endDevices: [{ lfdi: DEVICE_LFDI }],
+    programs: [program('a0', 0, { DERControlBase: {} })],
+  });
+  await l.client.register();
+  await l.subscribe('/derp/1/dderc');
+  await l.runUntil(T0);
+  t.equal(l.puts('DERSettings').at(-1)?.['setGradW'], 27, 'the nameplate setting before any default');
+  l.at(T0 + 40);
+  l.sep.setDefaultDERControl('/derp/1', { DERControlBase: {}, setGradW: 100 });
+  const tick = await l.deliver();
+  t.equal(tick?.schedule.defaultSettings.setGradW?.value, 100);
+  const settings = l.puts('DERSettings').at(-1);
+  t.equal(settings?.['setGradW'], 100, 'DERSettings PUT with setGradW 100 (1 %/s)');
+  t.equal(settings?.['updatedTime'], BigInt(T0 + 40));
+  t.same(settings?.['setMaxW'], W(RATED_W), 'nameplate values kept');
+  t.equal(l.notifications[0]?.['subscribedResource'], '/derp/1/dderc');
+  t.equal(l.puts('DERSettings').length, 2, 'unchanged settings are not PUT again');
+  await l.runUntil(T0 + 60);
+  t.equal(l.puts('DERSettings').length, 2);
+});
+
+// ---------------------------------------------------------------------------- GEN / LOA site limits
+
+interface LimitProcedure {
+  readonly id: string;
+  readonly title: string;
+  readonly mode: SiteLimitMode;
+  readonly kind: 'active' | 'default';
+  readonly subscribed: boolean;
+}
+
+const LIMIT_PROCEDURES: readonly LimitProcedure[] = [
+  { id: 'GEN-01', title: 'active export limit', mode: 'opModExpLimW', kind: 'active', subscribed: false },
+  { id: 'GEN-02', title: 'active generation limit', mode: 'opModGenLimW', kind: 'active', subscribed: false },
+  { id: 'GEN-03', title: 'default export limit', mode: 'opModExpLimW', kind: 'default', subscribed: false },
+  {
+    id: 'GEN-04',
+    title: 'default generation limit',
+    mode: 'opModGenLimW',
+    kind: 'default',
+    subscribed: false,
+  },
+  { id: 'GEN-05', title: 'active export limit', mode: 'opModExpLimW', kind: 'active', subscribed: true },
+  { id: 'GEN-06', title: 'active generation limit', mode: 'opModGenLimW', kind: 'active', subscribed: true },
+  { id: 'GEN-07', title: 'default export limit', mode: 'opModExpLimW', kind: 'default', subscribed: true },
+  {
+    id: 'GEN-08',
+    title: 'default generation limit',
+    mode: 'opModGenLimW',
+    kind: 'default',
+    subscribed: true,
+  },
+  { id: 'LOA-01', title: 'active import limit', mode: 'opModImpLimW', kind: 'active', subscribed: false },
+  { id: 'LOA-02', title: 'active load limit', mode: 'opModLoadLimW', kind: 'active', subscribed: false },
+  { id: 'LOA-03', title: 'default import limit', mode: 'opModImpLimW', kind: 'default', subscribed: false },
+  { id: 'LOA-04', title: 'default load limit', mode: 'opModLoadLimW', kind: 'default', subscribed: false },
+  { id: 'LOA-05', title: 'active import limit', mode: 'opModImpLimW', kind: 'active', subscribed: true },
+  { id: 'LOA-06', title: 'active load limit', mode: 'opModLoadLimW', kind: 'active', subscribed: true },
+  { id: 'LOA-07', title: 'default import limit', mode: 'opModImpLimW', kind: 'default', subscribed: true },
+  { id: 'LOA-08', title: 'default load limit', mode: 'opModLoadLimW', kind: 'default', subscribed: true },
+];
+
+/**
+ * Brings a change to the client: by Notification for a subscription client (at once), else by the
+ * next program poll (within pollRate). Returns the tick that took it in and how long it took.
+ */
+async function propagate(
+  l: Lab,
+  p: LimitProcedure,
+  pollRate: number,
+): Promise<[ClientTick | undefined, number]> {
+  const from = l.now();
+  if (p.subscribed) return [await l.deliver(), 0];
+  const ticks = await l.runUntil(from + pollRate);
+  const polled = l.sep.exchanges.find((e) => e.time >= from && e.uri.startsWith('/derp/1/derc?'));
+  return [ticks.at(-1), (polled?.time ?? Number.POSITIVE_INFINITY) - from];
+}
+
+for (const p of LIMIT_PROCEDURES) {
+  const how = p.subscribed ? 'subscription client' : 'polling client';
+  t.test(`${p.id}: ${p.title} (${p.mode}, ${p.kind} control, ${how})`, async (t) => {
+    const pollRate = p.subscribed ? SUBSCRIBED_POLL : 60;
+    const l = await lab(t, {
+      pollRate,
+      endDevices: [{ lfdi: DEVICE_LFDI }],
+      programs: [program('a0', 0, TS5573_DEFAULT)],
+    });
+    await l.client.register();
+    if (p.subscribed) {
+      await l.subscribe('/derp/1/derc');
+      await l.subscribe('/derp/1/dderc');
+    }
+    // Precondition: a control at 200 % of the rating lifts the limit for the DER to run at full power.
+    l.sep.addDERControl('/derp/1', {
+      mRID: 'c200',
+      interval: { start: T0, duration: p.kind === 'active' ? 300 : 900 },
+      DERControlBase: { [p.mode]: W(RATED_W * 2) },
+    });
+    const first = await l.runUntil(T0);
+    t.same(limitOf(first.at(-1), p.mode), [RATED_W * 2, 'event'], 'the 200 % control is in effect');
+    const untouched = p.mode === 'opModExpLimW' ? 'opModImpLimW' : 'opModExpLimW';
+    t.same(limitOf(first.at(-1), untouched), [0, 'default'], 'other modes keep the TS 5573 default');
+    const waitLimit = p.subscribed ? 0 : pollRate;
+
+    if (p.kind === 'active') {
+      // (a, b, c) a 0 W control now, superseding the 200 % one.
+      l.at(T0 + 90);
+      l.sep.addDERControl('/derp/1', {
+        mRID: 'c000',
+        interval: { start: T0 + 90, duration: 300 },
+        DERControlBase: { [p.mode]: W(0) },
+      });
+      const [zero, took] = await propagate(l, p, pollRate);
+      t.same(limitOf(zero, p.mode), [0, 'event'], 'the 0 W limit is in effect');
+      t.ok(took <= waitLimit, `taken in after ${took} s (≤ ${waitLimit} s)`);
+      const startedAt = l.responses('c000').find(([s]) => s === 2)?.[1] as number;
+      t.same(l.responses('c200'), [
+        [1, 0],
+        [2, 0],
+        [7, startedAt],
+      ]);
+      // The 0 W control completes; the default (0 W for import/export, none for gen/load) returns.
+      const end = await l.runUntil(T0 + startedAt + 300 + pollRate);
+      t.same(
+        l.responses('c000').map(([s]) => s),
+        [1, 2, 3],
+      );
+      const fallback = p.mode === 'opModImpLimW' || p.mode === 'opModExpLimW' ? [0, 'default'] : null;
+      t.same(limitOf(end.at(-1), p.mode), fallback, 'back to the default control');
+      return;
+    }
+
+    // (a, b) the DefaultDERControl sets the mode to 30 % while the 200 % control runs: the event wins.
+    l.at(T0 + 30);
+    l.sep.setDefaultDERControl('/derp/1', {
+      DERControlBase: { ...TS5573_DEFAULT.DERControlBase, [p.mode]: W(RATED_W * 0.3) },
+      setGradW: 27,
+    });
+    const [withDefault] = await propagate(l, p, pollRate);
+    t.same(
+      limitOf(withDefault, p.mode),
+      [RATED_W * 2, 'event'],
+      'an active control takes precedence over the default',
+    );
+    // (c, d) the active control is cancelled: the 30 % default applies.
+    l.at(l.now() + 10);
+    l.sep.cancelDERControl('/derp/1/derc/1');
+    const [cancelled, took] = await propagate(l, p, pollRate);
+    t.same(limitOf(cancelled, p.mode), [RATED_W * 0.3, 'default'], 'the default limit after cancellation');
+    t.ok(took <= waitLimit, `cancellation taken in after ${took} s`);
+    t.same(
+      l.responses('c200').map(([s]) => s),
+      [1, 2, 6],
+    );
+    // (e, f, g) a new 200 % control for 600 s, then the default again when it completes.
+    l.at(l.now() + 120);
+    l.sep.addDERControl('/derp/1', {
+      mRID: 'c201',
+      interval: { start: l.now(), duration: 600 },
+      DERControlBase: { [p.mode]: W(RATED_W * 2) },
+    });
+    const [again] = await propagate(l, p, pollRate);
+    t.same(limitOf(again, p.mode), [RATED_W * 2, 'event']);
+    const ended = await l.runUntil(l.now() + 600 + 1);
+    t.same(
+      limitOf(ended.at(-1), p.mode),
+      [RATED_W * 0.3, 'default'],
+      'the default after the control completes',
+    );
+    t.same(
+      l.responses('c201').map(([s]) => s),
+      [1, 2, 3],
+    );
+    // (h, i) the default control is removed and a 0 W control created: the event governs, and once it
+    // ends the mode is unconstrained (no default left).
+    l.at(l.now() + 30);
+    l.sep.addDERControl('/derp/1', {
+      mRID: 'c002',
+      interval: { start: l.now(), duration: 600 },
+      DERControlBase: { [p.mode]: W(0) },
+    });
+    l.sep.clearDefaultDERControl('/derp/1');
+    const [last] = await propagate(l, p, pollRate);
+    t.same(limitOf(last, p.mode), [0, 'event']);
+    t.same(limitOf(last, untouched), null, 'the removed default no longer limits other modes');
+    if (p.subscribed) {
+      t.ok(
+        l.notifications.some((n) => n['subscribedResource'] === '/derp/1/dderc' && n['status'] === 4),
+        'the removal is notified (status 4, resource deleted)',
+      );
+    }
+    const done = await l.runUntil(l.now() + 600 + pollRate);
+    t.same(limitOf(done.at(-1), p.mode), null, 'unconstrained after the control');
+  });
+}
+
+t.test(
+  'GEN-01 / LOA-02 criterion "all polls at the correct time": each resource at its pollRate',
+  async (t) => {
+    const l = await lab(t, {
+      pollRate: 60,
+      endDevices: [{ lfdi: DEVICE_LFDI }],
+      programs: [program('a0', 0, TS5573_DEFAULT)],
+    });
+    await l.client.register();
+    await l.client.postMirrorUsagePoint({ mRID: 'aa01', roleFlags: '03', serviceCategoryKind: 0, status: 1 });
+    await l.runUntil(T0 + 300);
+    const getsOf = (path: string) => [
+      ...new Set(
+        l.sep.exchanges
+          .filter((e) => e.method === 'GET' && (e.uri === path || e.uri.startsWith(`${path}?`)))
+          .map((e) => e.time - T0),
+      ),
+    ];
+    const every60 = [0, 60, 120, 180, 240, 300];
+    for (const path of [
+      '/dcap',
+      '/edev',
+      '/edev/1/der',
+      '/edev/1/fsa',
+      '/fsa/1/derp',
+      '/derp/1/dderc',
+      '/derp/1/derc',
+    ])
+      t.same(getsOf(path), every60, `GET ${path} every 60 s`);
+    t.same(
+      getsOf('/mup'),
+      every60.slice(1),
+      'the MirrorUsagePointList too, once the client mirrors readings',
+    );
+    // A new pollRate on the DeviceCapability is followed from the next read on.
+    l.sep.setPollRate('/dcap', 120);
+    await l.runUntil(T0 + 600);
+    t.same(
+      getsOf('/dcap').filter((s) => s > 300),
+      [360, 480, 600],
+    );
+  },
+);
+
+t.test('LOA-09: a cancelled import control ends at once; the default import limit returns', async (t) => {
+  const l = await lab(t, {
+    pollRate: 60,
+    endDevices: [{ lfdi: DEVICE_LFDI }],
+    programs: [program('a0', 0, { DERControlBase: { opModImpLimW: W(RATED_W * 0.3) } })],
+  });
+  await l.client.register();
+  l.sep.addDERControl('/derp/1', {
+    mRID: 'd901',
+    interval: { start: T0, duration: 300 },
+    DERControlBase: { opModExpLimW: W(RATED_W * 2), opModImpLimW: W(RATED_W * 2) },
+  });
+  const on = await l.runUntil(T0 + 120);
+  t.same(limitOf(on.at(-1), 'opModImpLimW'), [RATED_W * 2, 'event']);
+  l.sep.cancelDERControl('/derp/1/derc/1');
+  const off = await l.runUntil(T0 + 180);
+  t.same(limitOf(off.at(-1), 'opModImpLimW'), [RATED_W * 0.3, 'default']);
+  t.same(limitOf(off.at(-1), 'opModExpLimW'), null, 'the export limit the control set is gone too');
+  t.same(l.responses('d901'), [
+    [1, 0],
+    [2, 0],
+    [6, 180],
+  ]);
+});
+
+t.test('LOA-10: primacy for loads across two FSAs (5 programs at primacy 1, 10 at primacy 2)', async (t) => {
+  const programs = [
+    ...Array.from({ length: 5 }, (_, i) => program(`1${i}`, 1)),
+    ...Array.from({ length: 10 }, (_, i) => program(`2${i}`, 2)),
+  ];
+  const l = await lab(t, {
+    pollRate: 60,
+    endDevices: [{ lfdi: DEVICE_LFDI }],
+    programs,
+    fsa: [
+      { mRID: 'f1', programs: Array.from({ length: 5 }, (_, i) => `/derp/${i + 1}`) },
+      { mRID: 'f2', programs: Array.from({ length: 10 }, (_, i) => `/derp/${i + 6}`) },
+    ],
+  });
+  l.sep.setDefaultDERControl('/derp/1', { DERControlBase: { opModExpLimW: W(0) }, setGradW: 167 });
+  l.sep.setDefaultDERControl('/derp/6', { DERControlBase: { opModExpLimW: W(0) }, setGradW: 167 });
+  await l.client.register();
+  await l.runUntil(T0);
+  // (a, b) DERP 1's default sets the import limit to 30 %.
+  l.sep.setDefaultDERControl('/derp/1', {
+    DERControlBase: { opModExpLimW: W(0), opModImpLimW: W(RATED_W * 0.3) },
+    setGradW: 167,
+  });
+  let tick = (await l.runUntil(T0 + 60)).at(-1);
+  t.same(limitOf(tick, 'opModImpLimW'), [RATED_W * 0.3, 'default']);
+  t.equal(tick?.schedule.active.opModImpLimW?.programMRID, '10');
+  const add = (href: string, mRID: string, duration: number, base: Record<string, unknown>) =>
+    l.sep.addDERControl(href, { mRID, interval: { start: l.now(), duration }, DERControlBase: base });
+  // (c, d) DERC1 on DERP 6 (primacy 2) at 200 %: an event beats any default.
+  l.at(T0 + 200);
+  add('/derp/6', 'dc01', 600, { opModImpLimW: W(RATED_W * 2) });
+  tick = (await l.runUntil(T0 + 240)).at(-1);
+  t.same(limitOf(tick, 'opModImpLimW'), [RATED_W * 2, 'event']);
+  // (e, f, g) DERC2 on DERP 1 (primacy 1) at 0 W for 840 s: it supersedes DERC1.
+  l.at(T0 + 300);
+  add('/derp/1', 'dc02', 840, { opModImpLimW: W(0) });
+  tick = (await l.runUntil(T0 + 360)).at(-1);
+  t.same(limitOf(tick, 'opModImpLimW'), [0, 'event']);
+  t.same(
+    l.responses('dc01').map(([s]) => s),
+    [1, 2, 7],
+    'DERC1 superseded by the higher-priority DERC2',
+  );
+  // (h) DERC2 completes; (i, j, k) DERC3 on DERP 6 at 200 % runs 300 s and completes; (l) default again.
+  await l.runUntil(T0 + 1200);
+  t.same(
+    l.responses('dc02').map(([s]) => s),
+    [1, 2, 3],
+  );
+  add('/derp/6', 'dc03', 300, { opModImpLimW: W(RATED_W * 2) });
+  tick = (await l.runUntil(T0 + 1260)).at(-1);
+  t.same(limitOf(tick, 'opModImpLimW'), [RATED_W * 2, 'event']);
+  tick = (await l.runUntil(T0 + 1620)).at(-1);
+  t.same(
+    l.responses('dc03').map(([s]) => s),
+    [1, 2, 3],
+  );
+  t.same(limitOf(tick, 'opModImpLimW'), [RATED_W * 0.3, 'default'], 'DERP 1 default after DERC3');
+  // (m..r) DERC4 on DERP 1 (load limit 0 W + disconnect, 300 s) and DERC5 on DERP 6 (import 200 %,
+  // 1200 s) set different modes: both run; DERC4 completes, DERC5 goes on.
+  add('/derp/1', 'dc04', 300, { opModLoadLimW: W(0), opModConnect: false });
+  add('/derp/6', 'dc05', 1200, { opModImpLimW: W(RATED_W * 2) });
+  tick = (await l.runUntil(T0 + 1680)).at(-1);
+  t.same([...(tick?.schedule.activeEvents ?? [])].sort(), ['dc04', 'dc05']);
+  t.same(limitOf(tick, 'opModLoadLimW'), [0, 'event']);
+  const disconnected = l.puts('DERStatus').at(-1) as { genConnectStatus: { value: string } };
+  t.equal(Number.parseInt(disconnected.genConnectStatus.value, 16) & 0x01, 0, 'DERC4 disconnects the DER');
+  tick = (await l.runUntil(T0 + 2000)).at(-1);
+  t.same(
+    l.responses('dc04').map(([s]) => s),
+    [1, 2, 3],
+  );
+  t.same(limitOf(tick, 'opModImpLimW'), [RATED_W * 2, 'event'], 'DERC5 still in effect (q)');
+  t.same(limitOf(tick, 'opModLoadLimW'), null);
+  // (s, t) DERC6 on DERP 6 at 50 %: same program and mode, created later: DERC5 is superseded.
+  add('/derp/6', 'dc06', 300, { opModImpLimW: W(RATED_W * 0.5) });
+  tick = (await l.runUntil(T0 + 2060)).at(-1);
+  t.same(limitOf(tick, 'opModImpLimW'), [RATED_W * 0.5, 'event']);
+  t.same(
+    l.responses('dc05').map(([s]) => s),
+    [1, 2, 7],
+  );
+  t.same(
+    l.responses('dc06').map(([s]) => s),
+    [1, 2],
+  );
+});
+
+t.test('ALL-18 (user responses): opt-out and partial opt-out reach the server', async (t) => {
+  const l = await lab(t, { pollRate: 60, endDevices: [{ lfdi: DEVICE_LFDI }], programs: [program('a0', 0)] });
+  await l.client.register();
+  l.sep.addDERControl('/derp/1', {
+    mRID: 'b801',
+    interval: { start: T0 + 100, duration: 100 },
+    DERControlBase: { opModExpLimW: W(0) },
+  });
+  l.sep.addDERControl('/derp/1', {
+    mRID: 'b802',
+    interval: { start: T0 + 10, duration: 300 },
+    DERControlBase: { opModGenLimW: W(0) },
+  });
+  await l.runUntil(T0 + 20);
+  t.ok(l.client.optOut('b801'));
+  t.ok(l.client.optOut('b802'));
+  t.notOk(l.client.optIn('none'));
+  await l.runUntil(T0 + 400);
+  t.same(l.responses('b801'), [
+    [1, 0],
+    [4, 20],
+    [10, 200],
+  ]);
+  t.same(l.responses('b802'), [
+    [1, 0],
+    [2, 10],
+    [8, 20],
+  ]);
+});
+
+t.test('ALL-18 (rejections): not applicable (252) and expired (254) reach the server', async (t) => {
+  const l = await lab(
+    t,
+    { pollRate: 60, endDevices: [{ lfdi: DEVICE_LFDI }], programs: [program('a0', 0)] },
+    { scheduler: { randomSource: seededRandom(5), supportedModes: ['opModExpLimW', 'opModImpLimW'] } },
+  );
+  await l.client.register();
+  l.at(T0 + 1000);
+  l.sep.addDERControl('/derp/1', {
+    mRID: 'b811',
+    interval: { start: T0 + 1100, duration: 100 },
+    DERControlBase: { opModFixedW: 50 },
+  });
+  l.sep.addDERControl('/derp/1', {
+    mRID: 'b812',
+    interval: { start: T0, duration: 100 },
+    DERControlBase: { opModExpLimW: W(0) },
+  });
+  await l.runUntil(T0 + 1300);
+  t.same(l.responses('b811'), [[252, 1000]], 'a mode this DER does not support');
+  t.same(l.responses('b812'), [[254, 1000]], 'over before it was received');
+});
