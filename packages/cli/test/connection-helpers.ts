@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,4 +49,10 @@ export async function capturePackets(path: string): Promise<CapturePacket[]> {
   }
   for await (const p of readCapture(source())) out.push(p);
   return out;
+}
+
+/** Why the socat tests cannot run here (socat missing), or false when they can. CI installs socat. */
+export function socatMissing(): string | false {
+  const r = spawnSync('socat', ['-V'], { stdio: 'ignore' });
+  return r.error === undefined ? false : 'socat is not installed here (CI installs it): no pty pair';
 }

@@ -17,10 +17,15 @@ import { captureIo, runMeterkit } from './helpers.js';
 const ESC = '\u001b[';
 
 /** The interfaces (descriptions) and per-interface packet counts of a little-endian pcapng file. */
-function walkPcapng(bytes: Uint8Array): { interfaces: string[]; packets: number[] } {
+function walkPcapng(bytes: Uint8Array): {
+  interfaces: string[];
+  packets: number[];
+  secrets: { type: number; text: string; before: number }[];
+} {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const interfaces: string[] = [];
   const packets: number[] = [];
+  const secrets: { type: number; text: string; before: number }[] = [];
   let at = 0;
   while (at + 12 <= bytes.length) {
     const type = v.getUint32(at, true);
@@ -44,10 +49,14 @@ function walkPcapng(bytes: Uint8Array): { interfaces: string[]; packets: number[
     } else if (type === 6) {
       const id = v.getUint32(at + 8, true);
       packets[id] = (packets[id] ?? 0) + 1;
+    } else if (type === 0x0a) {
+      // DSB: secrets type, secrets length, secrets; `before` counts the packets written ahead of it
+      const text = new TextDecoder().decode(bytes.subarray(at + 16, at + 16 + v.getUint32(at + 12, true)));
+      secrets.push({ type: v.getUint32(at + 8, true), text, before: packets.reduce((a, b) => a + b, 0) });
     }
     at += len;
   }
-  return { interfaces, packets };
+  return { interfaces, packets, secrets };
 }
 
 t.test('meterkit demo: three simulators probed over loopback (in-process)', async (t) => {
@@ -150,7 +159,7 @@ t.test('meterkit demo --json --capture: one JSON document and a pcapng with thre
 
   t.ok(existsSync(file));
   t.equal(doc.capture.path, file);
-  const { interfaces, packets } = walkPcapng(readFileSync(file));
+  const { interfaces, packets, secrets } = walkPcapng(readFileSync(file));
   t.equal(interfaces.length, 3, 'one interface per session');
   t.match(interfaces[0], /DLMS/);
   t.match(interfaces[1], /C12\.22/);
@@ -163,12 +172,24 @@ t.test('meterkit demo --json --capture: one JSON document and a pcapng with thre
     packets.reduce((a, b) => a + b, 0),
     doc.capture.packets,
   );
-  const tshark = spawnSync('tshark', ['-r', file, '-Y', 'c1222 || http'], { encoding: 'utf8' });
+  t.equal(secrets.length, 1, 'one Decryption Secrets Block: the 2030.5 TLS session keys');
+  t.equal(secrets[0]?.type, 0x544c534b, 'a TLS key log (TLSK)');
+  t.match(secrets[0]?.text, /^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}\n$/, 'NSS key log lines');
+  t.equal(
+    secrets[0]?.before,
+    (packets[0] ?? 0) + (packets[1] ?? 0),
+    'written ahead of every packet of the TLS session',
+  );
+  const tshark = spawnSync('tshark', ['-r', file, '-Y', 'c1222 || http || tls.handshake.type == 1'], {
+    encoding: 'utf8',
+  });
   if (tshark.error !== undefined) t.comment('tshark not installed: skipped its check');
   else {
     t.equal(tshark.status, 0, tshark.stderr);
     t.match(tshark.stdout, /C12\.22/, 'tshark dissects the C12.22 session');
-    t.match(tshark.stdout, /GET \/dcap HTTP\/1\.1/, 'and the 2030.5 HTTP');
+    t.match(tshark.stdout, /Client Hello/, 'the 2030.5 session is the real TLS handshake');
+    t.match(tshark.stdout, /GET \/dcap HTTP\/1\.1/, 'which tshark decrypts with the keys in the file');
+    t.match(tshark.stdout, /POST \/rsps\/\S+ HTTP\/1\.1/, 'down to the DER event Response');
   }
 });
 

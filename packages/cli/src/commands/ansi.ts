@@ -19,7 +19,7 @@ import {
   TableStore,
 } from '@meterkit/c1222';
 import { ErrorCode, fromHex, hexDump, MeterkitError, toJsonValue } from '@meterkit/core';
-import { bindUdp, listenTcp, SerialTransport, type Transport } from '@meterkit/core/transport';
+import { bindUdp, listenTcp, listenTls, SerialTransport, type Transport } from '@meterkit/core/transport';
 import { createColors } from 'picocolors';
 import type { Argv, CommandModule } from 'yargs';
 import { parseHostPort } from '../connection/endpoint.js';
@@ -39,6 +39,7 @@ import { renderFields } from '../output/table.js';
 import { renderTree } from '../output/tree.js';
 import type { CommandContext } from './context.js';
 import { untilStopped } from './run-until.js';
+import { type SimulateTlsArgs, simulatorTlsSettings, withSimulateTlsOptions } from './simulate-tls.js';
 
 type AnsiProtocol = 'c1218' | 'c1222';
 
@@ -480,7 +481,7 @@ export function ansiCommand(ctx: CommandContext, protocol: AnsiProtocol): Comman
   };
 }
 
-interface SimulateAnsiArgs {
+interface SimulateAnsiArgs extends SimulateTlsArgs {
   readonly tcp?: string | undefined;
   readonly udp?: string | undefined;
   readonly serial?: string | undefined;
@@ -492,9 +493,10 @@ interface SimulateAnsiArgs {
 export function simulateAnsiCommand(ctx: CommandContext): CommandModule<object, SimulateAnsiArgs> {
   return {
     command: 'ansi',
-    describe: 'An ANSI C12.19 meter: C12.22 on --tcp/--udp, C12.18 on --serial (a pty works)',
+    describe:
+      'An ANSI C12.19 meter: C12.22 on --tcp/--udp (TLS with --tls), C12.18 on --serial (a pty works)',
     builder: (y: Argv<object>) =>
-      y
+      withSimulateTlsOptions(y)
         .option('tcp', { type: 'string', describe: 'C12.22 over TCP on host:port (e.g. 127.0.0.1:1153)' })
         .option('udp', { type: 'string', describe: 'C12.22 over UDP on host:port' })
         .option('serial', { type: 'string', describe: 'C12.18 on a serial port or pty' })
@@ -505,6 +507,10 @@ export function simulateAnsiCommand(ctx: CommandContext): CommandModule<object, 
         })
         .example('$0 simulate ansi --tcp 127.0.0.1:1153', 'a C12.22 meter')
         .example(
+          '$0 simulate ansi --tcp 127.0.0.1:1153 --tls --cert meter.pem --key-file meter.key --ca ca.pem',
+          'C12.22 inside mutual TLS',
+        )
+        .example(
           '$0 simulate ansi --serial /tmp/meter',
           'a C12.18 meter on one end of a socat pty pair',
         ) as Argv<SimulateAnsiArgs>,
@@ -512,6 +518,7 @@ export function simulateAnsiCommand(ctx: CommandContext): CommandModule<object, 
       if (args.tcp === undefined && args.udp === undefined && args.serial === undefined) {
         throw usage('say where to listen: --tcp host:port, --udp host:port or --serial PATH');
       }
+      const tls = simulatorTlsSettings(args, args.tcp);
       let profile: AnsiMeterProfile = {};
       if (args.profile !== undefined) {
         let text: string;
@@ -534,11 +541,14 @@ export function simulateAnsiCommand(ctx: CommandContext): CommandModule<object, 
       const where: string[] = [];
       try {
         if (args.tcp !== undefined) {
-          const listener = await listenTcp(parseHostPort(args.tcp, 'tcp', 1153));
+          const hp = parseHostPort(args.tcp, 'tcp', 1153);
+          const listener = tls === undefined ? await listenTcp(hp) : await listenTls({ ...hp, tls });
           serveC1222Listener(listener, meter);
           closers.push(() => listener.close());
           const a = listener.address();
-          where.push(`tcp://${a.address}:${a.port} (C12.22)`);
+          where.push(
+            `${tls === undefined ? 'tcp' : 'tls'}://${a.address}:${a.port} (C12.22${tls?.requestCert === true ? ', client certificates required' : ''})`,
+          );
         }
         if (args.udp !== undefined) {
           const endpoint = await bindUdp(parseHostPort(args.udp, 'udp', 1153));

@@ -18,9 +18,11 @@ export {
   DlmsClient,
   dataFromJson,
   dataToJson,
+  HdlcServerPort,
   MeterSimulator,
   serveHdlcSerial,
   serveHdlcTcp,
   serveWrapperTcp,
   serveWrapperUdp,
+  WrapperServerPort,
 } from '@meterkit/dlms';

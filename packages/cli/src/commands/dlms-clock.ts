@@ -66,13 +66,18 @@ export function dlmsClockCommand(ctx: CommandContext): CommandModule<object, Clo
             `--set ${args.set} is not a date/time (ISO 8601)`,
           );
       }
-      const { before, after, now } = await withDlmsClient(ctx, args, async (client) => {
-        const b = await client.readClock(obis);
-        const when = args.sync ? new Date() : target;
-        if (when === undefined) return { before: b, after: undefined, now: Date.now() };
-        await client.setClock(cosemDateTimeFromDate(when), obis);
-        return { before: b, after: await client.readClock(obis), now: Date.now() };
-      });
+      const { before, after, now } = await withDlmsClient(
+        ctx,
+        args,
+        async (client) => {
+          const b = await client.readClock(obis);
+          const when = args.sync ? new Date() : target;
+          if (when === undefined) return { before: b, after: undefined, now: Date.now() };
+          await client.setClock(cosemDateTimeFromDate(when), obis);
+          return { before: b, after: await client.readClock(obis), now: Date.now() };
+        },
+        { logicalNames: 'clock' },
+      );
       const shown = after ?? before;
       const offset = drift(shown, now);
       if (args.json) {

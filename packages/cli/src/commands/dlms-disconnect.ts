@@ -45,18 +45,23 @@ export function dlmsDisconnectCommand(ctx: CommandContext): CommandModule<object
         ) as Argv<DisconnectArgs>,
     handler: async (args) => {
       const obis = obisArgument(args.obis);
-      const state = await withDlmsClient(ctx, args, async (client) => {
-        if (args.operation !== 'status') {
-          await client.action(obis, {
-            classId: 70,
-            method: args.operation === 'disconnect' ? 1 : 2,
-            parameters: { type: 'integer', value: 0 },
-          });
-        }
-        const output = await client.get(obis, { classId: 70, attribute: 2 });
-        const control = await client.get(obis, { classId: 70, attribute: 3 });
-        return { output: output.type === 'boolean' ? output.value : null, control: numericValue(control) };
-      });
+      const state = await withDlmsClient(
+        ctx,
+        args,
+        async (client) => {
+          if (args.operation !== 'status') {
+            await client.action(obis, {
+              classId: 70,
+              method: args.operation === 'disconnect' ? 1 : 2,
+              parameters: { type: 'integer', value: 0 },
+            });
+          }
+          const output = await client.get(obis, { classId: 70, attribute: 2 });
+          const control = await client.get(obis, { classId: 70, attribute: 3 });
+          return { output: output.type === 'boolean' ? output.value : null, control: numericValue(control) };
+        },
+        { logicalNames: 'disconnect' },
+      );
       const controlName =
         state.control === undefined ? 'unknown' : (CONTROL_STATES[state.control] ?? `state ${state.control}`);
       if (args.json) {

@@ -127,13 +127,18 @@ export function dlmsProfileCommand(ctx: CommandContext): CommandModule<object, P
       const progress = new ProgressBar(ctx.io, obis);
       let result: ProfileReadResult;
       try {
-        result = await withDlmsClient(ctx, args, (client) => {
-          if (from !== undefined) {
-            progress.update(0, undefined);
-            return client.readProfile(obis, { from, to });
-          }
-          return readLastEntries(client, obis, entries, args.chunk, progress);
-        });
+        result = await withDlmsClient(
+          ctx,
+          args,
+          (client) => {
+            if (from !== undefined) {
+              progress.update(0, undefined);
+              return client.readProfile(obis, { from, to });
+            }
+            return readLastEntries(client, obis, entries, args.chunk, progress);
+          },
+          { logicalNames: 'profile' },
+        );
       } finally {
         progress.done();
       }

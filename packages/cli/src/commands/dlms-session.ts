@@ -1,3 +1,5 @@
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ErrorCode, fromHex, MeterkitError } from '@meterkit/core';
 import { SecurityContext } from '@meterkit/dlms';
 import { createColors } from 'picocolors';
@@ -37,12 +39,16 @@ export interface DlmsAssociationArgs {
   readonly 'system-title'?: string | undefined;
   readonly 'invocation-counter'?: number | undefined;
   readonly framing?: string | undefined;
+  readonly suite?: number | undefined;
+  readonly 'sign-key'?: string | undefined;
+  readonly 'server-cert'?: string | undefined;
+  readonly referencing?: string | undefined;
 }
 
 /** Everything a DLMS command gets from the command line. */
 export type DlmsSessionArgs = DlmsAssociationArgs & ConnectionArgs & CredentialArgs;
 
-const AUTH: Readonly<Record<string, 0 | 1 | 2 | 3 | 4 | 5 | 6>> = {
+const AUTH: Readonly<Record<string, 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7>> = {
   none: 0,
   low: 1,
   lls: 1,
@@ -51,7 +57,21 @@ const AUTH: Readonly<Record<string, 0 | 1 | 2 | 3 | 4 | 5 | 6>> = {
   'hls-sha1': 4,
   'hls-gmac': 5,
   'hls-sha256': 6,
+  'hls-ecdsa': 7,
 };
+
+/** Referencing names on the command line (IEC 62056-5-3 §4.2.3: logical names or short names). */
+const REFERENCING: Readonly<Record<string, 'logical-name' | 'short-name'>> = {
+  ln: 'logical-name',
+  'logical-name': 'logical-name',
+  sn: 'short-name',
+  'short-name': 'short-name',
+};
+
+/** The elliptic curve of the ECDSA keys of security suites 1 and 2 (IEC 62056-5-3 §9.2.3.4, Table 23). */
+const SUITE_CURVE: Readonly<Record<number, string>> = { 1: 'prime256v1', 2: 'secp384r1' };
+/** The curve names people know them by, for messages. */
+const CURVE_NAME: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384' };
 
 const GROUP = 'Association:';
 
@@ -95,6 +115,29 @@ export function withDlmsOptions<T>(y: Argv<T>): Argv<T & DlmsSessionArgs> {
       choices: ['wrapper', 'hdlc'],
       describe: 'framing over TCP/UDP (default wrapper; serial is always HDLC)',
       group: GROUP,
+    })
+    .option('suite', {
+      type: 'number',
+      choices: [0, 1, 2],
+      describe:
+        'security suite: 0 AES-GCM-128 (default), 1 AES-GCM-128 + ECDSA P-256, 2 AES-GCM-256 + ECDSA P-384 (ek/ak of 32 octets)',
+      group: GROUP,
+    })
+    .option('sign-key', {
+      type: 'string',
+      describe: "--auth hls-ecdsa: the client's ECDSA private key (PEM file, the suite's curve)",
+      group: GROUP,
+    })
+    .option('server-cert', {
+      type: 'string',
+      describe: "--auth hls-ecdsa: the meter's signing certificate or public key (PEM file)",
+      group: GROUP,
+    })
+    .option('referencing', {
+      type: 'string',
+      choices: Object.keys(REFERENCING),
+      describe: 'logical names (ln, default) or short names (sn: base names from the SN object list)',
+      group: GROUP,
     }) as Argv<T & DlmsSessionArgs>;
 }
 
@@ -129,6 +172,70 @@ function secret(credentials: Credentials, name: string, why: string): Uint8Array
   return s.reveal();
 }
 
+function readPemFile(path: string, option: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new MeterkitError(
+      ErrorCode.InputUnreadable,
+      `--${option} ${path}: cannot read it: ${(e as NodeJS.ErrnoException).code ?? 'error'} (check the path and its permissions)`,
+    );
+  }
+}
+
+function checkCurve(key: KeyObject, suite: number, what: string): KeyObject {
+  const curve = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined;
+  const want = SUITE_CURVE[suite] as string;
+  if (curve !== want) {
+    throw new MeterkitError(
+      ErrorCode.KeyInvalid,
+      `${what} is ${curve === undefined ? 'not an EC key' : `on ${CURVE_NAME[curve] ?? curve}`}; security suite ${suite} signs with ECDSA ${CURVE_NAME[want]} (IEC 62056-5-3 Table 23)`,
+    );
+  }
+  return key;
+}
+
+/** The client's ECDSA private key for HLS-ECDSA (mechanism 7). Its bytes never appear in a message. */
+function signingKeyFrom(path: string, suite: number): KeyObject {
+  const pem = readPemFile(path, 'sign-key');
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch {
+    throw new MeterkitError(
+      ErrorCode.KeyInvalid,
+      `--sign-key ${path} is not a PEM private key (make one: openssl ecparam -name ${SUITE_CURVE[suite]} -genkey -noout -out client.key)`,
+    );
+  }
+  return checkCurve(key, suite, `--sign-key ${path}`);
+}
+
+/** The meter's ECDSA public key, from a PEM certificate or a PEM public key. */
+function serverKeyFrom(path: string, suite: number): KeyObject {
+  const pem = readPemFile(path, 'server-cert');
+  let key: KeyObject;
+  try {
+    key = pem.includes('BEGIN CERTIFICATE') ? new X509Certificate(pem).publicKey : createPublicKey(pem);
+  } catch {
+    throw new MeterkitError(
+      ErrorCode.CertificateInvalid,
+      `--server-cert ${path} is neither a PEM certificate nor a PEM public key`,
+    );
+  }
+  return checkCurve(key, suite, `--server-cert ${path}`);
+}
+
+/** The referencing of the association: `--referencing`, else the profile's, else logical names. */
+export function referencingOf(
+  args: DlmsSessionArgs,
+  profile: MeterProfile | undefined,
+): 'logical-name' | 'short-name' {
+  const name = (option(args, profile, 'referencing') as string | undefined) ?? 'ln';
+  const r = REFERENCING[name];
+  if (r === undefined) throw usage(`--referencing ${name} is not ln or sn`);
+  return r;
+}
+
 /** Builds the association options (authentication, security, addresses) from arguments, profile and credentials. */
 export function associationOptions(
   args: DlmsSessionArgs,
@@ -138,6 +245,7 @@ export function associationOptions(
   clientAddress: number;
   logicalAddress: number;
   physicalAddress: number | undefined;
+  referencing: 'logical-name' | 'short-name';
 } {
   const clientAddress = integer(option(args, profile, 'client-sap'), 'client-sap', 0, 0x7f) ?? 16;
   const logicalAddress = integer(option(args, profile, 'server-address'), 'server-address', 0, 0x3fff) ?? 1;
@@ -157,13 +265,29 @@ export function associationOptions(
       );
     }
     authentication = { mechanism: 1, password: password.reveal() };
-  } else if (mechanism === 5) authentication = { mechanism: 5 };
+  } else if (mechanism === 5 || mechanism === 7) authentication = { mechanism };
   else authentication = { mechanism, secret: secret(credentials, 'hls', `--auth ${authName}`) };
+  const keyed = mechanism === 5 || mechanism === 7;
+  const suiteOption = integer(option(args, profile, 'suite'), 'suite', 0, 2);
+  const suite = suiteOption ?? (mechanism === 7 ? 1 : 0);
+  if (mechanism === 7 && suite === 0)
+    throw usage('--auth hls-ecdsa signs with ECDSA: use --suite 1 (P-256) or --suite 2 (P-384)');
+  const signKeyPath = option(args, profile, 'sign-key') as string | undefined;
+  const serverCertPath = option(args, profile, 'server-cert') as string | undefined;
+  if (mechanism !== 7 && (args['sign-key'] !== undefined || args['server-cert'] !== undefined))
+    throw usage('--sign-key and --server-cert are for --auth hls-ecdsa');
+  if (mechanism === 7 && (signKeyPath === undefined || serverCertPath === undefined))
+    throw usage(
+      "--auth hls-ecdsa needs --sign-key client.key (the client's ECDSA private key) and --server-cert meter.pem (the meter's signing certificate or public key), or both in the keyring profile",
+    );
   const protection =
-    (option(args, profile, 'security') as string | undefined) ??
-    (mechanism === 5 ? 'authenticated-encrypted' : 'none');
+    (option(args, profile, 'security') as string | undefined) ?? (keyed ? 'authenticated-encrypted' : 'none');
+  if (suiteOption !== undefined && suiteOption !== 0 && protection === 'none' && !keyed)
+    throw usage(
+      `--suite ${suiteOption} selects the ciphering of a secured association: add --security or --auth hls-gmac/hls-ecdsa`,
+    );
   let security: ClientSecurity | undefined;
-  if (protection !== 'none' || mechanism === 5) {
+  if (protection !== 'none' || keyed) {
     const stText = (option(args, profile, 'system-title') as string | undefined) ?? '4d4b54434c490001';
     let systemTitle: Uint8Array;
     try {
@@ -172,14 +296,33 @@ export function associationOptions(
       throw usage('--system-title must be 16 hex digits');
     }
     if (systemTitle.length !== 8) throw usage('--system-title must be 8 octets (16 hex digits)');
-    const why = mechanism === 5 ? '--auth hls-gmac' : `--security ${protection}`;
+    const why = keyed ? `--auth ${authName}` : `--security ${protection}`;
     const kek = credentials.get('kek');
+    const keyLength = suite === 2 ? 32 : 16;
+    const ek = secret(credentials, 'ek', why);
+    const ak = secret(credentials, 'ak', why);
+    for (const [name, key] of [
+      ['ek', ek],
+      ['ak', ak],
+    ] as const) {
+      if (key.length !== keyLength)
+        throw new MeterkitError(
+          ErrorCode.KeyInvalid,
+          `the ${name} key has ${key.length} octets; security suite ${suite} needs ${keyLength} (IEC 62056-5-3 §9.2.3.7)`,
+        );
+    }
     const context = new SecurityContext({
-      suite: 0,
+      suite: suite as 0 | 1 | 2,
       systemTitle,
-      globalUnicastEncryptionKey: secret(credentials, 'ek', why),
-      authenticationKey: secret(credentials, 'ak', why),
+      globalUnicastEncryptionKey: ek,
+      authenticationKey: ak,
       ...(kek === undefined ? {} : { masterKey: kek.reveal() }),
+      ...(mechanism === 7
+        ? {
+            signingKey: signingKeyFrom(signKeyPath as string, suite),
+            peerSigningKey: serverKeyFrom(serverCertPath as string, suite),
+          }
+        : {}),
       invocationCounters: {
         'global-unicast-encryption-key':
           integer(args['invocation-counter'], 'invocation-counter', 0, 0xffffffff) ??
@@ -194,7 +337,14 @@ export function associationOptions(
           : (protection as 'authenticated' | 'encrypted' | 'authenticated-encrypted'),
     };
   }
-  return { authentication, security, clientAddress, logicalAddress, physicalAddress };
+  return {
+    authentication,
+    security,
+    clientAddress,
+    logicalAddress,
+    physicalAddress,
+    referencing: referencingOf(args, profile),
+  };
 }
 
 /**
@@ -221,6 +371,21 @@ function decodeKeys(credentials: Credentials): Map<string, Uint8Array> {
   return keys;
 }
 
+/** What `withDlmsClient` checks before connecting. */
+export interface DlmsSessionRequirements {
+  /**
+   * The command (`profile`, `clock`, …) uses logical-name services (GET/SET/ACTION by class and
+   * OBIS): refuse short-name referencing, from `--referencing` or the keyring, with what to use.
+   */
+  readonly logicalNames?: string | undefined;
+}
+
+/** What a command learns about its association besides the client. */
+export interface DlmsSessionInfo {
+  /** Logical names, or short names (`--referencing sn`, IEC 62056-5-3 §4.2.3). */
+  readonly referencing: 'logical-name' | 'short-name';
+}
+
 /**
  * Connects, associates, runs `work` with the client, then releases and closes whatever happens.
  * Errors keep their codes (exit 3 transport, 4 security, 1 protocol) and carry a hint.
@@ -228,11 +393,16 @@ function decodeKeys(credentials: Credentials): Map<string, Uint8Array> {
 export async function withDlmsClient<T>(
   ctx: CommandContext,
   args: DlmsSessionArgs,
-  work: (client: DlmsClient, connection: Connection) => Promise<T>,
+  work: (client: DlmsClient, connection: Connection, session: DlmsSessionInfo) => Promise<T>,
+  requirements: DlmsSessionRequirements = {},
 ): Promise<T> {
   const { profile, credentials } = loadCredentials(args, ctx.io);
   const settings = connectionSettings(args, DLMS_CONNECTION, profile);
   const assoc = associationOptions(args, profile, credentials);
+  if (requirements.logicalNames !== undefined && assoc.referencing === 'short-name')
+    throw usage(
+      `dlms ${requirements.logicalNames} uses logical-name services; with short names (--referencing sn) read and write attributes with dlms get/set (base names from dlms info --referencing sn)`,
+    );
   const framing = (option(args, profile, 'framing') as string | undefined) ?? 'wrapper';
   const conn = await openConnection(settings, {
     protocol: 'dlms',
@@ -264,10 +434,11 @@ export async function withDlmsClient<T>(
             logicalAddress: assoc.logicalAddress,
           },
       timeoutMs: settings.timeoutMs,
+      referencing: assoc.referencing,
       authentication: assoc.authentication,
       ...(assoc.security === undefined ? {} : { security: assoc.security }),
     });
-    const result = await work(client, conn);
+    const result = await work(client, conn, { referencing: assoc.referencing });
     try {
       await client.release({ timeoutMs: Math.min(settings.timeoutMs, 2000) });
     } catch {

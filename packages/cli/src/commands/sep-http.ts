@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { ErrorCode, type JsonValue, MeterkitError, toJsonValue } from '@meterkit/core';
 import {
-  createSepHttpTransport,
   decodeXml,
   type SepClientResponse,
   type SepClientTransport,
   type SepTlsCredentials,
 } from '@meterkit/ieee2030-5';
+import { createColors } from 'picocolors';
 import type { Argv, CommandModule } from 'yargs';
+import { httpPrinter } from '../connection/http-printer.js';
+import { createObservedSepTransport } from '../connection/sep-transport.js';
+import { WireCapture } from '../connection/wire-capture.js';
 import { ExitCode } from '../exit-codes.js';
 import { readDecodeInput } from '../input.js';
 import { type OutputArgs, withOutputOptions } from '../output/format.js';
@@ -23,9 +27,12 @@ interface SepClientArgs {
   readonly chain?: string | undefined;
   readonly ca?: string | undefined;
   readonly timeout?: number | undefined;
+  readonly capture?: string | undefined;
+  readonly verbose?: number | undefined;
 }
 
 const GROUP = 'TLS (https):';
+const TRACE_GROUP = 'Tracing:';
 
 function withSepClientOptions<T>(y: Argv<T>): Argv<T & SepClientArgs> {
   return y
@@ -37,9 +44,20 @@ function withSepClientOptions<T>(y: Argv<T>): Argv<T & SepClientArgs> {
       group: GROUP,
     })
     .option('ca', { type: 'string', describe: 'trusted SERCA, PEM', group: GROUP })
-    .option('timeout', { type: 'number', describe: 'per-request timeout in ms (default 10000)' }) as Argv<
-    T & SepClientArgs
-  >;
+    .option('timeout', { type: 'number', describe: 'per-request timeout in ms (default 10000)' })
+    .option('capture', {
+      type: 'string',
+      describe:
+        'record the connection to a pcapng file: the TCP bytes as they crossed the wire (TLS records) and the TLS session keys, so Wireshark decrypts it',
+      group: TRACE_GROUP,
+    })
+    .option('verbose', {
+      alias: 'v',
+      type: 'count',
+      describe:
+        'print HTTP messages as they pass: -v start lines and headers, -vv also the decoded XML (stderr)',
+      group: TRACE_GROUP,
+    }) as Argv<T & SepClientArgs>;
 }
 
 function usage(message: string): MeterkitError {
@@ -70,8 +88,19 @@ function parseUrl(text: string): URL {
   return url;
 }
 
-/** An HTTP(S) transport for `url`'s server: https needs --cert, --key-file and --ca (IEEE 2030.5 §6.11 mutual TLS). */
-function transportFor(url: URL, args: SepClientArgs): SepClientTransport {
+/** A client transport and what to finish when the command ends. */
+interface OpenedTransport {
+  readonly transport: SepClientTransport;
+  /** Closes the connections, then the capture file. */
+  close(): void;
+}
+
+/**
+ * An HTTP(S) transport for `url`'s server: https needs --cert, --key-file and --ca (IEEE 2030.5
+ * §6.11 mutual TLS). `--capture` records every connection (TLS records and the session keys in a
+ * Decryption Secrets Block); `-v`/`-vv` print the HTTP messages on stderr.
+ */
+function transportFor(ctx: CommandContext, url: URL, args: SepClientArgs): OpenedTransport {
   let tls: SepTlsCredentials | undefined;
   if (url.protocol === 'https:') {
     if (args.cert === undefined || args['key-file'] === undefined || args.ca === undefined) {
@@ -86,11 +115,42 @@ function transportFor(url: URL, args: SepClientArgs): SepClientTransport {
       ...(args.chain === undefined ? {} : { chain: readPem(args.chain, 'chain') }),
     };
   }
-  return createSepHttpTransport({
+  const capture =
+    args.capture === undefined
+      ? undefined
+      : new WireCapture(args.capture, `meterkit ieee2030-5 session with ${url.origin}`);
+  const verbosity = args.verbose ?? 0;
+  const transport = createObservedSepTransport({
     baseUrl: url.origin,
-    ...(tls === undefined ? {} : { tls }),
-    ...(args.timeout === undefined ? {} : { timeoutMs: args.timeout }),
+    tls,
+    timeoutMs: args.timeout,
+    wire:
+      capture === undefined
+        ? undefined
+        : (info) =>
+            capture.connection({
+              server: { address: isIPv4(info.host) ? info.host : '10.0.0.2', port: info.port },
+              tls: info.tls,
+            }),
+    trace:
+      verbosity === 0
+        ? undefined
+        : httpPrinter({
+            write: ctx.io.err,
+            verbosity,
+            colors: createColors(ctx.io.stderrIsTTY && !ctx.io.env['NO_COLOR']),
+          }),
   });
+  return {
+    transport,
+    close: () => {
+      try {
+        transport.close();
+      } finally {
+        capture?.close();
+      }
+    },
+  };
 }
 
 /** Adds what to try to network failures. */
@@ -160,6 +220,10 @@ function requestCommand(
         .example(
           `$0 sep ${lower} --json http://127.0.0.1:8080/${withBody ? 'edev --data @edev.xml' : 'tm'}`,
           'plain HTTP test server, JSON form',
+        )
+        .example(
+          `$0 sep ${lower} -vv --capture s.pcapng --cert dev.pem --key-file dev.key --ca serca.pem https://127.0.0.1:8443/${withBody ? 'edev --data @edev.xml' : 'tm'}`,
+          'print the HTTP messages and record the TLS session with its keys (tshark -r s.pcapng -Y http)',
         ) as Argv<RequestArgs>;
     },
     handler: async (args) => {
@@ -174,14 +238,14 @@ function requestCommand(
         if (!body.trimStart().startsWith('<')) throw usage('--data must be an XML document');
         decodeXml(body);
       }
-      const transport = transportFor(url, args);
+      const opened = transportFor(ctx, url, args);
       let res: SepClientResponse;
       try {
-        res = await transport.request(method, url.pathname + url.search, body);
+        res = await opened.transport.request(method, url.pathname + url.search, body);
       } catch (e) {
         throw networkHint(e, url);
       } finally {
-        transport.close();
+        opened.close();
       }
       if (res.status >= 300) throw statusError(method, url.pathname, res.status);
       const location = res.headers['location'];
@@ -254,13 +318,15 @@ function walkCommand(ctx: CommandContext): CommandModule<object, WalkArgs> {
           '$0 sep walk --cert dev.pem --key-file dev.key --ca serca.pem https://127.0.0.1:8443/dcap',
           'the resource tree the device sees',
         )
+        .example('$0 sep walk --json http://127.0.0.1:8080/dcap', 'one JSON line per resource')
         .example(
-          '$0 sep walk --json http://127.0.0.1:8080/dcap',
-          'one JSON line per resource',
+          '$0 sep walk -v --capture walk.pcapng --cert dev.pem --key-file dev.key --ca serca.pem https://127.0.0.1:8443/dcap',
+          'each request and response on stderr; the TLS records and keys in walk.pcapng',
         ) as Argv<WalkArgs>,
     handler: async (args) => {
       const url = parseUrl(args.url);
-      const transport = transportFor(url, args);
+      const opened = transportFor(ctx, url, args);
+      const transport = opened.transport;
       const seen = new Set<string>([url.pathname]);
       const nodes: WalkNode[] = [];
       const visit = async (href: string, depth: number, parent: string | undefined): Promise<void> => {
@@ -289,7 +355,7 @@ function walkCommand(ctx: CommandContext): CommandModule<object, WalkArgs> {
       try {
         await visit(url.pathname, 0, undefined);
       } finally {
-        transport.close();
+        opened.close();
       }
       if (args.json) for (const n of nodes) ctx.io.out(jsonLine(n));
       else if (args.csv === true) {

@@ -16,6 +16,12 @@ import {
 } from './dlms-api.js';
 import { readJsonFile, untilStopped } from './run-until.js';
 import { sepServeCommand } from './sep-serve.js';
+import {
+  type SimulateTlsArgs,
+  serveDlmsTls,
+  simulatorTlsSettings,
+  withSimulateTlsOptions,
+} from './simulate-tls.js';
 
 /** Options every simulator takes. */
 interface SimulateArgs {
@@ -30,7 +36,7 @@ function usage(message: string): MeterkitError {
   return new MeterkitError(ErrorCode.InvalidArgument, message);
 }
 
-interface DlmsSimArgs extends SimulateArgs {
+interface DlmsSimArgs extends SimulateArgs, SimulateTlsArgs {
   readonly hdlc: boolean;
   readonly optical: boolean;
   readonly baud?: number | undefined;
@@ -41,7 +47,7 @@ function simulateDlms(ctx: CommandContext): CommandModule<object, DlmsSimArgs> {
     command: 'dlms',
     describe: 'A DLMS/COSEM meter: wrapper over TCP/UDP, HDLC over TCP or a serial port (pty)',
     builder: (y: Argv<object>) =>
-      y
+      withSimulateTlsOptions(y)
         .option('tcp', {
           type: 'string',
           describe: 'listen on host:port (wrapper; HDLC with --hdlc), e.g. 127.0.0.1:4059',
@@ -75,6 +81,10 @@ function simulateDlms(ctx: CommandContext): CommandModule<object, DlmsSimArgs> {
         })
         .example('$0 simulate dlms --tcp 127.0.0.1:4059', 'the default meter on the DLMS port')
         .example(
+          '$0 simulate dlms --tcp 127.0.0.1:4059 --tls --cert meter.pem --key-file meter.key',
+          'the wrapper inside TLS (clients: meterkit dlms ... --tls --ca ca.pem)',
+        )
+        .example(
           '$0 simulate dlms --serial /tmp/meter --optical',
           'behind an optical sign-on on a pty (socat pty,link=/tmp/meter pty,link=/tmp/probe)',
         ) as Argv<DlmsSimArgs>,
@@ -83,6 +93,7 @@ function simulateDlms(ctx: CommandContext): CommandModule<object, DlmsSimArgs> {
       if (given.length === 0)
         throw usage('say where to listen: --tcp host:port, --udp host:port or --serial PATH');
       if (args.optical && args.serial === undefined) throw usage('--optical needs --serial');
+      const tls = simulatorTlsSettings(args, args.tcp);
       const profile =
         args.profile === undefined
           ? DEFAULT_SIMULATOR_PROFILE
@@ -99,9 +110,14 @@ function simulateDlms(ctx: CommandContext): CommandModule<object, DlmsSimArgs> {
       try {
         if (args.tcp !== undefined) {
           const hp = parseHostPort(args.tcp, 'tcp', 4059);
-          const s = await (args.hdlc ? serveHdlcTcp : serveWrapperTcp)(sim, hp);
+          const s =
+            tls === undefined
+              ? await (args.hdlc ? serveHdlcTcp : serveWrapperTcp)(sim, hp)
+              : await serveDlmsTls(sim, { ...hp, tls, hdlc: args.hdlc });
           servers.push(s);
-          lines.push(`tcp://${s.address} (${args.hdlc ? 'HDLC' : 'wrapper'})`);
+          lines.push(
+            `${tls === undefined ? 'tcp' : 'tls'}://${s.address} (${args.hdlc ? 'HDLC' : 'wrapper'}${tls?.requestCert === true ? ', client certificates required' : ''})`,
+          );
         }
         if (args.udp !== undefined) {
           const s = await serveWrapperUdp(sim, parseHostPort(args.udp, 'udp', 4059));

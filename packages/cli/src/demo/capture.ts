@@ -1,17 +1,22 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { ErrorCode, MeterkitError, nanosFromMillis, PcapngWriter, TcpStreamRecorder } from '@meterkit/core';
-import type { TransportTap } from '../connection/traced-transport.js';
+import { ErrorCode, LinkType, MeterkitError, PcapngWriter, TcpStreamRecorder } from '@meterkit/core';
+import { type RecordedConnection, recordConnection } from '../connection/wire-capture.js';
 
-/** One recorded connection of the demo: a tap for its bytes, closed when the session ends. */
-export interface DemoConnectionTap extends TransportTap {
-  /** Writes the closing FIN exchange. Idempotent. */
-  close(): void;
+/**
+ * One recorded connection of the demo: a tap for its bytes (and, for TLS, its key log), closed
+ * when the session ends (`close` writes the closing FIN exchange, idempotent).
+ */
+export interface DemoConnectionTap extends RecordedConnection {
+  /** A further connection of the same session: same interface, the next client port. */
+  reconnect(): DemoConnectionTap;
 }
 
 /**
  * The demo's `--capture` file: one pcapng section, one interface (and one synthetic IPv4/TCP
  * connection, pcapng §4.2 Interface Description Block) per protocol session, so Wireshark shows
- * the three sessions side by side. Blocks are written synchronously as they come.
+ * the three sessions side by side. TLS sessions are recorded as their TLS records with the session
+ * keys in a Decryption Secrets Block (§4.7) ahead of them (`recordConnection`). Blocks are written
+ * synchronously as they come.
  */
 export class DemoCapture {
   private readonly fd: number;
@@ -45,30 +50,35 @@ export class DemoCapture {
 
   /**
    * A new connection from 127.0.0.1 to `serverPort` (the protocol's registered port, so
-   * Wireshark's dissectors pick it up) on its own interface named `description`.
+   * Wireshark's dissectors pick it up) on its own interface named `description`; `tls` records a
+   * TLS connection with its key log.
    */
-  connection(serverPort: number, description: string): DemoConnectionTap {
-    const recorder = new TcpStreamRecorder(this.writer, {
-      client: { address: '127.0.0.1', port: this.clientPort++ },
-      server: { address: '127.0.0.1', port: serverPort },
-      interfaceDescription: description,
-    });
-    this.recorders.push(recorder);
-    let done = false;
-    const now = (): bigint => nanosFromMillis(Date.now());
-    return {
-      sent: (bytes) => {
-        if (!done && !this.closed) recorder.record('client-to-server', bytes, now());
-      },
-      received: (bytes) => {
-        if (!done && !this.closed) recorder.record('server-to-client', bytes, now());
-      },
-      close: () => {
-        if (done || this.closed) return;
-        done = true;
-        recorder.close(now());
-      },
+  connection(serverPort: number, description: string, tls = false): DemoConnectionTap {
+    const interfaceId = this.writer.addInterface({ linkType: LinkType.RAW, name: 'tcp', description });
+    const open = (): DemoConnectionTap => {
+      const recorder = new TcpStreamRecorder(this.writer, {
+        client: { address: '127.0.0.1', port: this.clientPort++ },
+        server: { address: '127.0.0.1', port: serverPort },
+        interfaceId,
+      });
+      this.recorders.push(recorder);
+      const inner = recordConnection(this.writer, recorder, tls);
+      const guard =
+        <A extends unknown[]>(f: (...a: A) => void) =>
+        (...a: A): void => {
+          if (!this.closed) f(...a);
+        };
+      return {
+        sent: guard(inner.sent),
+        received: guard(inner.received),
+        keylog: guard(inner.keylog),
+        handshakeDone: guard(inner.handshakeDone),
+        closed: guard(inner.closed),
+        close: guard(inner.close),
+        reconnect: open,
+      };
     };
+    return open();
   }
 
   /** Closes the file. Idempotent. */

@@ -1,13 +1,13 @@
 import {
-  createSepHttpTransport,
   createTestPki,
   deviceIdentity,
   lfdiFromCertificate,
   SepClient,
-  type SepClientTransport,
   SepTestServer,
   startSepServer,
 } from '@meterkit/ieee2030-5';
+import { createObservedSepTransport } from '../connection/sep-transport.js';
+import type { WireTap } from '../connection/wire-tap.js';
 import type { DemoConnectionTap } from './capture.js';
 import type { DemoActiveControl, DemoDerProgram, DemoProbeResult } from './result.js';
 
@@ -17,48 +17,12 @@ export const DEMO_CONTROL_MRID = '0c7e0001';
 /** The Registration PIN of the demo device (with its check digit, IEEE 2030.5-2018 §6.3.3). */
 const PIN = 111115;
 
-const encoder = new TextEncoder();
-
 /** Response status values (IEEE 2030.5-2018 Table 27) the demo's event produces. */
 const RESPONSE_STATUS: Readonly<Record<number, string>> = {
   1: 'event received',
   2: 'event started',
   3: 'event completed',
 };
-
-/**
- * Records a `SepClientTransport` into a capture as HTTP/1.1 messages on a TCP stream: the
- * application data of the TLS session (what Wireshark shows once it has the TLS keys), written
- * out from each request and response.
- */
-function recordedTransport(
-  inner: SepClientTransport,
-  tap: DemoConnectionTap,
-  host: string,
-): SepClientTransport {
-  return {
-    async request(method, path, body) {
-      const head = [`${method} ${path} HTTP/1.1`, `Host: ${host}`, 'Accept: application/sep+xml'];
-      if (body !== undefined)
-        head.push('Content-Type: application/sep+xml', `Content-Length: ${encoder.encode(body).length}`);
-      tap.sent(encoder.encode(`${head.join('\r\n')}\r\n\r\n${body ?? ''}`));
-      const r = await inner.request(method, path, body);
-      const lines = [`HTTP/1.1 ${r.status} ${r.status < 300 ? 'OK' : 'Error'}`];
-      for (const [k, v] of Object.entries(r.headers))
-        if (v !== undefined && k !== 'transfer-encoding') lines.push(`${k}: ${v}`);
-      if (r.headers['content-length'] === undefined) lines.push(`content-length: ${r.body.length}`);
-      const headBytes = encoder.encode(`${lines.join('\r\n')}\r\n\r\n`);
-      const all = new Uint8Array(headBytes.length + r.body.length);
-      all.set(headBytes);
-      all.set(r.body, headBytes.length);
-      tap.received(all);
-      return r;
-    },
-    close() {
-      inner.close();
-    },
-  };
-}
 
 /** A DER control value for people (IEEE 2030.5-2018 sep.xsd DERControlBase): `1500 W`, `on`, `PF 0.95`. */
 export function describeValue(mode: string, value: unknown): string {
@@ -121,7 +85,18 @@ export async function probeSep(tap: DemoConnectionTap | undefined): Promise<Demo
       serca: pki.serca.certificatePem,
     },
   });
-  const http = createSepHttpTransport({
+  // every connection is recorded as it crossed the wire: TLS records, the key log ahead of them
+  const taps: DemoConnectionTap[] = [];
+  const wire =
+    tap === undefined
+      ? undefined
+      : (): WireTap => {
+          const last = taps[taps.length - 1];
+          const next = last === undefined ? tap : last.reconnect();
+          taps.push(next);
+          return next;
+        };
+  const transport = createObservedSepTransport({
     baseUrl: running.url,
     tls: {
       key: pki.device.privateKeyPem,
@@ -131,8 +106,8 @@ export async function probeSep(tap: DemoConnectionTap | undefined): Promise<Demo
     },
     serverPolicy: { allowedLfdis: [serverLfdi] },
     timeoutMs: 5000,
+    wire,
   });
-  const transport = tap === undefined ? http : recordedTransport(http, tap, new URL(running.url).host);
   try {
     const client = new SepClient({ transport, lfdi: device.lfdi, pin: PIN });
     const found = await client.discover();
@@ -183,6 +158,7 @@ export async function probeSep(tap: DemoConnectionTap | undefined): Promise<Demo
     };
   } finally {
     transport.close();
+    for (const t of taps) t.close();
     tap?.close();
     await running.close();
   }

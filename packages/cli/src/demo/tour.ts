@@ -14,6 +14,8 @@ export interface DemoProbe {
   /** IANA port written into the capture, so Wireshark's dissector applies (4059 DLMS, 1153 C12.22, 443 HTTPS). */
   readonly capturePort: number;
   readonly captureDescription: string;
+  /** The session runs over TLS: its capture holds the TLS records and the session keys. */
+  readonly captureTls?: boolean | undefined;
   readonly run: (tap: DemoConnectionTap | undefined) => Promise<DemoProbeResult>;
 }
 
@@ -33,8 +35,10 @@ export const DEMO_PROBES: readonly DemoProbe[] = [
   },
   {
     protocol: 'ieee2030-5',
-    capturePort: 8443,
-    captureDescription: 'IEEE 2030.5 HTTP/1.1: the application data of the mutual CCM-8 TLS session',
+    capturePort: 443,
+    captureDescription:
+      'IEEE 2030.5 HTTP/1.1 over mutual TLS 1.2 CCM-8: the TLS records, session keys in a Decryption Secrets Block',
+    captureTls: true,
     run: probeSep,
   },
 ];
@@ -165,7 +169,7 @@ export async function runDemoTour(options: DemoTourOptions): Promise<void> {
     );
   try {
     for (const probe of probes) {
-      const tap = capture?.connection(probe.capturePort, probe.captureDescription);
+      const tap = capture?.connection(probe.capturePort, probe.captureDescription, probe.captureTls === true);
       try {
         const r = await probe.run(tap);
         results.push(r);

@@ -20,8 +20,23 @@ export const PcapngBlockType = {
   InterfaceStatistics: 0x00000005,
   /** Enhanced Packet Block, §4.3. */
   EnhancedPacket: 0x00000006,
-  /** Decryption Secrets Block, §4.7. meterkit never writes one: secrets stay out of captures. */
+  /**
+   * Decryption Secrets Block, §4.7: session secrets that let a reader decrypt the captured traffic.
+   * Written only by `PcapngWriter.writeDecryptionSecrets`, on purpose.
+   */
   DecryptionSecrets: 0x0000000a,
+} as const;
+
+/** Secrets Type codes of the Decryption Secrets Block (draft-ietf-opsawg-pcapng §4.7, Table 9). */
+export const DecryptionSecretsType = {
+  /** TLS key log: NSS key log lines (`CLIENT_RANDOM …`, `CLIENT_TRAFFIC_SECRET_0 …`), ASCII "TLSK". */
+  TlsKeyLog: 0x544c534b,
+  /** WireGuard key log, ASCII "WGKL". */
+  WireGuardKeyLog: 0x57474b4c,
+  /** ZigBee NWK key, ASCII "ZNWK". */
+  ZigbeeNwkKey: 0x5a4e574b,
+  /** ZigBee APS key, ASCII "ZAPK". */
+  ZigbeeApsKey: 0x5a41504b,
 } as const;
 
 /** The Section Header Block byte-order magic (§4.1), as read in the writer's own byte order. */

@@ -1,5 +1,5 @@
 import { ErrorCode, MeterkitError } from '../errors.js';
-import { PCAPNG_BYTE_ORDER_MAGIC, PcapngBlockType, PcapngOption } from './format.js';
+import { DecryptionSecretsType, PCAPNG_BYTE_ORDER_MAGIC, PcapngBlockType, PcapngOption } from './format.js';
 import type { ByteSink } from './sink.js';
 
 /** Optional strings of the Section Header Block (draft-ietf-opsawg-pcapng §4.1). */
@@ -102,8 +102,9 @@ function writeOptions(
  * array, so it can be streamed to a file, a socket or memory.
  *
  * Timestamps are `bigint` nanoseconds since 1970-01-01T00:00:00Z (`BigInt(Date.now()) * 1_000_000n`
- * or `process.hrtime`-based clocks both fit). The writer never writes a Decryption Secrets Block
- * (§4.7) and has no option that could carry key material.
+ * or `process.hrtime`-based clocks both fit). Key material goes into a capture only through an
+ * explicit `writeDecryptionSecrets` call (a Decryption Secrets Block, §4.7), never through comments
+ * or other options.
  */
 export class PcapngWriter {
   private readonly sink: ByteSink;
@@ -144,6 +145,21 @@ export class PcapngWriter {
   /** The interfaces added so far, by id. */
   get interfaceList(): readonly PcapngInterface[] {
     return this.interfaces;
+  }
+
+  /**
+   * Writes a Decryption Secrets Block (§4.7): readers such as Wireshark use the secrets for the
+   * packets that follow, so write it before the traffic it decrypts. `secrets` is a TLS key log
+   * (NSS key log lines, `DecryptionSecretsType.TlsKeyLog`) as a string, or raw bytes of any
+   * `secretsType`. This is the only place key material enters a capture: call it on purpose.
+   */
+  writeDecryptionSecrets(
+    secrets: string | Uint8Array,
+    secretsType: number = DecryptionSecretsType.TlsKeyLog,
+  ): void {
+    const bytes = typeof secrets === 'string' ? utf8.encode(secrets) : secrets;
+    if (bytes.length === 0) return;
+    this.sink(encodeDecryptionSecretsBlock(secretsType, bytes));
   }
 
   /** Writes an Interface Description Block (§4.2) and returns its interface id (0, 1, ...). */
@@ -231,6 +247,28 @@ export class PcapngWriter {
     this.packets++;
     this.sink(block);
   }
+}
+
+/**
+ * The Decryption Secrets Block (draft-ietf-opsawg-pcapng §4.7) for `secrets`: Secrets Type,
+ * Secrets Length, the secrets padded to 32 bits, no options. Secrets Type codes are in
+ * `DecryptionSecretsType`.
+ */
+export function encodeDecryptionSecretsBlock(secretsType: number, secrets: Uint8Array): Uint8Array {
+  if (!Number.isInteger(secretsType) || secretsType < 0 || secretsType > MAX_U32) {
+    throw new MeterkitError(ErrorCode.InvalidArgument, `secrets type ${secretsType} is not a 32-bit number`);
+  }
+  const length = 20 + pad4(secrets.length);
+  if (length > MAX_U32) throw new MeterkitError(ErrorCode.InvalidArgument, 'secrets do not fit a block');
+  const block = new Uint8Array(length);
+  const view = new DataView(block.buffer);
+  view.setUint32(0, PcapngBlockType.DecryptionSecrets, true);
+  view.setUint32(4, length, true);
+  view.setUint32(8, secretsType, true);
+  view.setUint32(12, secrets.length, true);
+  block.set(secrets, 16);
+  view.setUint32(length - 4, length, true);
+  return block;
 }
 
 /** Converts milliseconds since the Unix epoch (as from `Date.now()`) to the writer's bigint nanoseconds. */
