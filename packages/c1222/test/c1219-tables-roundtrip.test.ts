@@ -1,4 +1,4 @@
-import { ErrorCode, isMeterkitError, toHex } from '@meterkit/core';
+import { ErrorCode, fromHex, isMeterkitError, toHex } from '@meterkit/core';
 import t from 'tap';
 import {
   type ActLogTbl,
@@ -229,7 +229,7 @@ function typedTables(ctx: TableContext): { deps: TableDependencies; tables: C121
       dstTimeEff: { hour: 2, minute: 0, second: 0 },
       dstTimeAmt: 60,
       timeZoneOffset: -300,
-      stdTimeEff: { hour: 2, minute: 0, second: 0 },
+      ...(ctx.stdVersionNo >= 2 ? { stdTimeEff: { hour: 2, minute: 0, second: 0 } } : {}),
     },
     {
       type: 'CLOCK_STATE_TBL',
@@ -313,7 +313,7 @@ t.test('every typed table round trips under several contexts', async (t) => {
 });
 
 t.test('hand-checked bytes for context-dependent fields', async (t) => {
-  const ctx = ctxOf({});
+  const ctx = ctxOf({ stdVersionNo: 2 });
   const deps = typedTables(ctx).deps;
   const st53 = encodeTable(
     {
@@ -326,7 +326,7 @@ t.test('hand-checked bytes for context-dependent fields', async (t) => {
     deps,
   );
   t.equal(toHex(st53), '020000' + '3c' + 'd4fe' + '030000');
-  const ctx3 = ctxOf({ tmFormat: 3, dataOrder: 1 });
+  const ctx3 = ctxOf({ tmFormat: 3, dataOrder: 1, stdVersionNo: 2 });
   const st53b = encodeTable(
     {
       type: 'TIME_OFFSET_TBL',
@@ -337,6 +337,29 @@ t.test('hand-checked bytes for context-dependent fields', async (t) => {
     { ...deps, ctx: ctx3, st51: st51(false, false) },
   );
   t.equal(toHex(st53b), '00001c20' + '3c' + '0000003e');
+  // C12.19-1997 (STD_VERSION_NO 1): no STD_TIME_EFF
+  const v1 = { ...deps, ctx: { ...ctx, stdVersionNo: 1 } };
+  const st53v1 = encodeTable(
+    {
+      type: 'TIME_OFFSET_TBL',
+      dstTimeEff: { hour: 2, minute: 0, second: 0 },
+      dstTimeAmt: 60,
+      timeZoneOffset: -300,
+    },
+    v1,
+  );
+  t.equal(toHex(st53v1), '020000' + '3c' + 'd4fe');
+  t.same(decodeTable(53, st53v1, v1), {
+    type: 'TIME_OFFSET_TBL',
+    dstTimeEff: { hour: 2, minute: 0, second: 0 },
+    dstTimeAmt: 60,
+    timeZoneOffset: -300,
+  });
+  t.throws(
+    () => decodeTable(53, fromHex('0200003cd4fe030000'), v1),
+    { code: 208 },
+    'a version-2 ST53 is too long for version 1',
+  );
   const st56 = encodeTable(
     { type: 'TIME_REMAIN_TBL', tierTimeRemain: 0x0102, selfReadDaysRemain: 9 },
     { ...deps, st51: st51(false, false) },

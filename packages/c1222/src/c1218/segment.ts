@@ -13,6 +13,11 @@ export interface C1218SegmentOptions {
   readonly identity?: number;
   /** Toggle bit of the first packet; later packets alternate. */
   readonly toggle?: boolean;
+  /**
+   * Control bits 0–1, DATA_FORMAT of the C12.22 serial datalink (IEEE 1703 §6 packet `<ctrl>`):
+   * 0 for a C12.18/C12.21 device (the C12.18 value), 1 for a C12.22 device.
+   */
+  readonly dataFormat?: number;
 }
 
 /** Splits `data` into packets of at most `packetSize` bytes each. */
@@ -22,6 +27,7 @@ export function segmentC1218(data: Uint8Array, options: C1218SegmentOptions = {}
   if (!Number.isInteger(packetSize) || max < 1)
     throw new MeterkitError(ErrorCode.InvalidArgument, `packet size ${packetSize} leaves no room for data`);
   const identity = options.identity ?? 0;
+  const low = (options.dataFormat ?? 0) & 0x03;
   let toggle = options.toggle ?? false;
   const count = Math.max(1, Math.ceil(data.length / max));
   if (count > 256)
@@ -35,7 +41,10 @@ export function segmentC1218(data: Uint8Array, options: C1218SegmentOptions = {}
     out.push({
       type: 'c1218-packet',
       identity,
-      control: { multiPacket: multi, firstPacket: multi && i === 0, toggle },
+      control:
+        low === 0
+          ? { multiPacket: multi, firstPacket: multi && i === 0, toggle }
+          : { multiPacket: multi, firstPacket: multi && i === 0, toggle, low },
       sequenceNumber: count - 1 - i,
       data: data.subarray(i * max, Math.min(data.length, (i + 1) * max)),
     });

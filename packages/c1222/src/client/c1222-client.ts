@@ -3,7 +3,9 @@
  * request goes out as one ACSE message built by `C1222Association` (AP titles, invocation ids,
  * key id and IV, security mode 0/1/2); responses are paired by invocation id, verified and
  * decrypted. On a stream the messages are cut by their BER length; on UDP one datagram is one
- * message, and a lost one is sent again after the response timeout (up to `retries`).
+ * message, and a lost one is sent again after the response timeout (up to `retries`). On UDP an
+ * APDU longer than `datagramSize` is sent as C12.22 APDU segments, and segmented responses are
+ * reassembled (C12.22 segmenting sub-layer, `segmentation/`).
  */
 
 import { ErrorCode, isMeterkitError, MeterkitError } from '@meterkit/core';
@@ -11,6 +13,8 @@ import type { Transport } from '@meterkit/core/transport';
 import { decodeC1222Acse } from '../acse/apdu.js';
 import type { C1222Request } from '../epsem/request.js';
 import type { C1222Response } from '../epsem/response.js';
+import { segmentC1222Apdu } from '../segmentation/apdu-segment.js';
+import { C1222Reassembler, type C1222ReassemblerOptions } from '../segmentation/reassembler.js';
 import type { CaptureRecorderLike } from '../session/c1218-link-driver.js';
 import {
   C1222Association,
@@ -39,6 +43,13 @@ export interface C1222ClientOptions extends C1222AssociationOptions {
   readonly retries?: number;
   readonly recorder?: CaptureRecorderLike;
   readonly trace?: (entry: C1222ClientTrace) => void;
+  /**
+   * Datagram transports: largest datagram to send; longer APDUs go out as APDU segments
+   * (default: no segmentation).
+   */
+  readonly datagramSize?: number;
+  /** Datagram transports: bounds and timeout of the reassembly of segmented responses. */
+  readonly reassembly?: C1222ReassemblerOptions;
 }
 
 interface Waiter {
@@ -54,6 +65,7 @@ export class C1222Client extends AnsiClient {
   readonly association: C1222Association;
   private readonly options: C1222ClientOptions;
   private readonly deframer = new C1222StreamDeframer();
+  private readonly reassembler: C1222Reassembler;
   private readonly waiters = new Map<number, Waiter>();
   private readonly unsubscribe: (() => void)[] = [];
   private closedError: MeterkitError | undefined;
@@ -62,6 +74,7 @@ export class C1222Client extends AnsiClient {
     super();
     this.options = options;
     this.association = new C1222Association(options);
+    this.reassembler = new C1222Reassembler(options.reassembly);
     const t = options.transport;
     this.unsubscribe.push(
       t.onData((chunk) => this.onData(chunk)),
@@ -115,8 +128,19 @@ export class C1222Client extends AnsiClient {
       bytes: w.bytes.length,
       detail: w.attempts > 0 ? 'resend' : undefined,
     });
-    o.recorder?.record('client-to-server', w.bytes, BigInt(Date.now()) * 1_000_000n);
-    o.transport.write(w.bytes).catch((e: unknown) => {
+    let datagrams: Uint8Array[];
+    try {
+      datagrams =
+        o.transport.kind === 'datagram' && o.datagramSize !== undefined
+          ? segmentC1222Apdu(w.bytes, o.datagramSize)
+          : [w.bytes];
+    } catch (e) {
+      if (!isMeterkitError(e)) throw e;
+      this.association.forget(id);
+      this.settle(id, undefined, e);
+      return;
+    }
+    void this.writeAll(datagrams).catch((e: unknown) => {
       this.settle(
         id,
         undefined,
@@ -144,6 +168,14 @@ export class C1222Client extends AnsiClient {
     }, o.responseTimeoutMs ?? 5000);
   }
 
+  private async writeAll(datagrams: readonly Uint8Array[]): Promise<void> {
+    const o = this.options;
+    for (const d of datagrams) {
+      o.recorder?.record('client-to-server', d, BigInt(Date.now()) * 1_000_000n);
+      await o.transport.write(d);
+    }
+  }
+
   private settle(id: number, value: C1222PairedResponse | undefined, error?: MeterkitError): void {
     const w = this.waiters.get(id);
     if (w === undefined) return;
@@ -156,8 +188,15 @@ export class C1222Client extends AnsiClient {
   private onData(chunk: Uint8Array): void {
     this.options.recorder?.record('server-to-client', chunk, BigInt(Date.now()) * 1_000_000n);
     let apdus: Uint8Array[];
-    if (this.options.transport.kind === 'datagram') apdus = [chunk];
-    else {
+    if (this.options.transport.kind === 'datagram') {
+      const now = Date.now();
+      for (const e of this.reassembler.expire(now))
+        this.options.trace?.({ direction: 'rx', bytes: 0, detail: e.toOneLine() });
+      const ev = this.reassembler.push(chunk, now);
+      if (ev.type === 'error')
+        this.options.trace?.({ direction: 'rx', bytes: chunk.length, detail: ev.error.toOneLine() });
+      apdus = ev.type === 'apdu' ? [ev.apdu] : [];
+    } else {
       try {
         apdus = this.deframer.push(chunk);
       } catch (e) {

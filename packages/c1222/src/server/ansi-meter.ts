@@ -5,7 +5,7 @@
  * which keeps the C12.18 service sequence state (base → identification → session, §5.3.1),
  * the access granted by logon and security, and the negotiated link parameters.
  *
- * - Reads (full, partial by offset) need logon in C12.18; in C12.22 any message may read.
+ * - Reads (full, partial by offset or by index) need logon in C12.18; in C12.22 any message may read.
  * - Writes and procedures need write access: a password with `write` access, or (C12.22) an
  *   authenticated message (EAX' mode 1 or 2). A full write of ST7 runs the procedure and posts
  *   its result in ST8 as its SELECTOR asks (§9.1.8).
@@ -25,6 +25,13 @@ import { C1218_BAUD_RATES } from '../session/baud-rates.js';
 import { errorResponse } from '../session/c1222-responder.js';
 import type { NiValue } from '../tables/codec.js';
 import { defaultMeterTables } from '../tables/defaults.js';
+import {
+  type IndexedRange,
+  resolveTableIndex,
+  resolveTableIndexForData,
+  type TableElement,
+  tableElementLayout,
+} from '../tables/element-index.js';
 import {
   decodeProcInitiateTbl,
   encodeProcResponseTbl,
@@ -114,6 +121,35 @@ export class AnsiMeter {
   }
 
   /** True when table `id` may be written with write access. */
+  /**
+   * The octets a partial read or write by index addresses in table `id` (C12.19 index
+   * addressing, `tables/element-index.ts`), or the response code to answer: `sns` for a table
+   * whose element structure is not modelled, `iar` for an index or count past its elements, `onp`
+   * for written data that does not end on an element boundary.
+   */
+  indexedRange(
+    id: number,
+    index: readonly number[],
+    size: { readonly elementCount: number } | { readonly length: number },
+  ): IndexedRange | number {
+    let layout: TableElement | undefined;
+    try {
+      layout = tableElementLayout(id, this.tables.dependencies());
+    } catch (e) {
+      if (!isMeterkitError(e)) throw e;
+      return ResponseCode.sns;
+    }
+    if (layout === undefined) return ResponseCode.sns;
+    try {
+      return 'elementCount' in size
+        ? resolveTableIndex(layout, index, size.elementCount)
+        : resolveTableIndexForData(layout, index, size.length);
+    } catch (e) {
+      if (!isMeterkitError(e)) throw e;
+      return 'elementCount' in size ? ResponseCode.iar : ResponseCode.onp;
+    }
+  }
+
   isWritable(id: number): boolean {
     return id === 7 || (this.profile.writableTables ?? [52]).includes(id);
   }
@@ -339,6 +375,33 @@ export class AnsiMeterSession {
           type: 'read-response',
           tableData: { data: table.subarray(req.offset, req.offset + req.octetCount) },
         };
+      }
+      case 'partial-read-index': {
+        if (!inSession) return errorResponse(ResponseCode.isss);
+        if (this.access === 'none') return errorResponse(ResponseCode.isc);
+        const table = meter.tables.read(req.tableId);
+        if (table === undefined) return errorResponse(ResponseCode.iar);
+        const range = meter.indexedRange(req.tableId, req.index, { elementCount: req.elementCount });
+        if (typeof range === 'number') return errorResponse(range);
+        return {
+          type: 'read-response',
+          tableData: { data: table.subarray(range.offset, range.offset + range.length) },
+        };
+      }
+      case 'partial-write-index': {
+        if (!inSession) return errorResponse(ResponseCode.isss);
+        if (this.access !== 'write') return errorResponse(ResponseCode.isc);
+        if (req.tableData.checksumValid === false) return errorResponse(ResponseCode.err);
+        if (!meter.isWritable(req.tableId)) return errorResponse(ResponseCode.onp);
+        const table = meter.tables.read(req.tableId);
+        if (table === undefined) return errorResponse(ResponseCode.iar);
+        const data = req.tableData.data;
+        const range = meter.indexedRange(req.tableId, req.index, { length: data.length });
+        if (typeof range === 'number') return errorResponse(range);
+        const next = Uint8Array.from(table);
+        next.set(data, range.offset);
+        meter.tables.write(req.tableId, next);
+        return { type: 'ok-response', data: new Uint8Array(0) };
       }
       case 'full-write':
       case 'partial-write-offset': {

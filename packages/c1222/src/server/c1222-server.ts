@@ -2,12 +2,15 @@
  * The simulated meter's C12.22 network side (IEEE 1703-2012, TCP and UDP port 1153): an
  * `AnsiMeter` behind a `C1222Responder`, in security modes 0, 1 and 2. Over TCP each connection
  * is a stream of BER-delimited ACSE messages with its own meter session; over UDP each datagram is
- * one message and sessions are kept per sender address.
+ * one message or one APDU segment (reassembled per sender), answers longer than `datagramSize`
+ * go out as APDU segments, and sessions are kept per sender address.
  */
 import { isMeterkitError, type MeterkitError } from '@meterkit/core';
 import type { Datagram, Transport, TransportListener, UdpEndpoint } from '@meterkit/core/transport';
 import type { SecurityMode } from '../epsem/control.js';
 import type { C1222KeyStore } from '../security/eaxprime.js';
+import { segmentC1222Apdu } from '../segmentation/apdu-segment.js';
+import { C1222Reassembler, type C1222ReassemblerOptions } from '../segmentation/reassembler.js';
 import { C1222Responder } from '../session/c1222-responder.js';
 import { C1222StreamDeframer } from '../session/c1222-stream.js';
 import type { AnsiMeter, AnsiMeterSession } from './ansi-meter.js';
@@ -21,6 +24,10 @@ export interface C1222ServerOptions {
   readonly minimumSecurityMode?: SecurityMode;
   /** Told about refused or unanswerable messages. */
   readonly onReject?: (reason: string, error?: MeterkitError) => void;
+  /** UDP: largest datagram to send; longer answers go out as APDU segments (default: unsegmented). */
+  readonly datagramSize?: number;
+  /** UDP: bounds and timeout of the reassembly of segmented requests. */
+  readonly reassembly?: C1222ReassemblerOptions;
 }
 
 function responderFor(meter: AnsiMeter, options: C1222ServerOptions): C1222Responder {
@@ -91,15 +98,32 @@ export function serveC1222Udp(
 ): () => void {
   const responder = responderFor(meter, options);
   const sessions = new Map<string, AnsiMeterSession>();
+  const reassembler = new C1222Reassembler(options.reassembly);
   return endpoint.onDatagram((d: Datagram) => {
     const key = `${d.remote.address}:${d.remote.port}`;
+    const now = Date.now();
+    for (const e of reassembler.expire(now)) options.onReject?.('segments timed out', e);
+    const ev = reassembler.push(d.data, now, key);
+    if (ev.type === 'error') options.onReject?.('segment refused', ev.error);
+    if (ev.type !== 'apdu') return;
     let session = sessions.get(key);
     if (session === undefined) {
       if (sessions.size >= 1024) sessions.delete(sessions.keys().next().value!);
       session = meter.createSession('c1222');
       sessions.set(key, session);
     }
-    const out = answer(responder, session, d.data);
-    if (out !== undefined) endpoint.reply(d, out).catch(() => undefined);
+    const out = answer(responder, session, ev.apdu);
+    if (out === undefined) return;
+    let datagrams: Uint8Array[];
+    try {
+      datagrams = options.datagramSize === undefined ? [out] : segmentC1222Apdu(out, options.datagramSize);
+    } catch (e) {
+      if (!isMeterkitError(e)) throw e;
+      options.onReject?.('answer cannot be segmented', e);
+      return;
+    }
+    void (async () => {
+      for (const g of datagrams) await endpoint.reply(d, g);
+    })().catch(() => undefined);
   });
 }

@@ -92,8 +92,17 @@ export type C1218LinkEvent =
 export interface C1218LinkOptions {
   /** `client` waits for a response after each APDU it sends; `device` watches channel traffic. */
   readonly role: 'client' | 'device';
-  /** Identity byte of the packets (0 point-to-point). */
+  /**
+   * Identity byte of the packets (0 point-to-point). On the C12.22 serial datalink it is
+   * LOCAL_ADDRESS_NUMBER (bits 3–7) and CHANNEL_NUMBER (bits 0–2), see `c1222DatalinkIdentity`.
+   */
   readonly identity?: number;
+  /**
+   * The C12.22 serial datalink (IEEE 1703 §6, the local port): packets carry this DATA_FORMAT in
+   * control bits 0–1 (1 = C12.22 device) and received packets with another DATA_FORMAT are
+   * dropped. Undefined for plain C12.18, whose control bits 0–4 are zero and not checked.
+   */
+  readonly dataFormat?: number;
   /** Packet size, header and CRC included (default 64). */
   readonly packetSize?: number;
   /** Most packets of one transmission (default 255). */
@@ -117,6 +126,7 @@ export class C1218Link {
   readonly role: 'client' | 'device';
   readonly timeouts: C1218Timeouts;
   private readonly identity: number;
+  private readonly dataFormat: number | undefined;
   private packetSizeValue: number;
   private maxPacketsValue: number;
   private readonly retries: number;
@@ -143,6 +153,7 @@ export class C1218Link {
   constructor(options: C1218LinkOptions) {
     this.role = options.role;
     this.identity = options.identity ?? 0;
+    this.dataFormat = options.dataFormat;
     this.timeouts = { ...C1218_DEFAULT_TIMEOUTS, ...options.timeouts };
     this.packetSizeValue = C1218_DEFAULT_PACKET_SIZE;
     this.maxPacketsValue = 255;
@@ -205,6 +216,7 @@ export class C1218Link {
       packetSize: this.packetSizeValue,
       identity: this.identity,
       toggle: this.txToggle,
+      ...(this.dataFormat === undefined ? {} : { dataFormat: this.dataFormat }),
     }).map(encodeC1218Packet);
     if (packets.length % 2 === 1) this.txToggle = !this.txToggle;
     this.queue.push({ packets, expectResponse });
@@ -337,6 +349,15 @@ export class C1218Link {
     this.output(ACK_BYTES, 'ack');
     if (duplicate) {
       this.log('rx', 'duplicate', raw, 'same toggle bit and CRC: acknowledged and dropped');
+      return;
+    }
+    if (this.dataFormat !== undefined && ((packet.control.low ?? 0) & 0x03) !== this.dataFormat) {
+      this.log(
+        'rx',
+        'discarded',
+        raw,
+        `DATA_FORMAT ${(packet.control.low ?? 0) & 0x03}, not ${this.dataFormat}`,
+      );
       return;
     }
     this.log('rx', 'packet', raw);

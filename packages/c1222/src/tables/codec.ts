@@ -318,6 +318,7 @@ export class TableReader {
       case 3:
         return this.chars(6, f);
       case 4:
+        // INT32_FIXED4: the decimal point is implied four digits from the right (1 = 0.0001)
         return this.int(4, f) / 10000;
       case 5:
       case 6:
@@ -361,6 +362,10 @@ export class TableReader {
     return this.ctx.tmFormat === 1 ? this.bcd(f) : this.u8(f);
   }
 
+  /**
+   * TM_FORMAT 3 and 4 (C12.19-2008 §7.4): a UINT32 count of minutes (3) or seconds (4) since
+   * 1970-01-01 00:00 UTC; the discrete fraction fields follow it.
+   */
   private counter(unit: number, f: string): TimeDate {
     const d = new Date(this.u32(f) * unit);
     return {
@@ -415,7 +420,10 @@ export class TableReader {
     return this.timeDate('h', f);
   }
 
-  /** TIME: HOUR MINUTE SECOND (TM_FORMAT 1, 2) or UINT32 seconds (3, 4). */
+  /**
+   * TIME (C12.19-2008 §7.4): HOUR MINUTE SECOND (TM_FORMAT 1, 2) or a UINT32 count of seconds
+   * since midnight (3, 4; e.g. 7200 = 02:00:00).
+   */
   time(f: string): TimeOfDay | undefined {
     const tm = this.ctx.tmFormat;
     if (tm === 0) return undefined;

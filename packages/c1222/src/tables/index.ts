@@ -6,6 +6,7 @@
 export * from './codec.js';
 export * from './context.js';
 export * from './defaults.js';
+export * from './element-index.js';
 export * from './gen-config.js';
 export * from './identification.js';
 export * from './load-profile.js';

@@ -315,8 +315,8 @@ function nibble(v: number, name: string, p: string, i: number): number {
   return v;
 }
 
-/** The size in bytes of one INT_FMT value. */
-function intFmtSize(code: number, ctx: TableContext, path: string): number {
+/** The size in bytes of one INT_FMT value (ST62 INT_FMT_CDE, C12.19 §9.6.3). */
+export function intFmtSize(code: number, ctx: TableContext, path: string): number {
   switch (code) {
     case 1:
     case 8:

@@ -110,11 +110,21 @@ export interface TimeOffsetTbl {
   readonly dstTimeAmt: number;
   /** TIME_ZONE_OFFSET: minutes from UTC (when CAP_TM_ZN_OFFSET_FLAG). */
   readonly timeZoneOffset?: number;
-  /** STD_TIME_EFF: time of day standard time takes effect. */
-  readonly stdTimeEff: TimeOfDay | undefined;
+  /**
+   * STD_TIME_EFF: time of day standard time takes effect. Present from STD_VERSION_NO 2
+   * (C12.19-2008); a C12.19-1997 ST53 ends after TIME_ZONE_OFFSET.
+   */
+  readonly stdTimeEff?: TimeOfDay | undefined;
 }
 
-/** Decodes ST53 (CAP_TM_ZN_OFFSET_FLAG from ST51). */
+/**
+ * Decodes ST53 TIME_OFFSET_TBL, ANSI C12.19-2008 §9.6.4: DST_TIME_EFF (TIME), DST_TIME_AMT
+ * (UINT8 minutes), TIME_ZONE_OFFSET (INT16 minutes, only when ST51 CAP_TM_ZN_OFFSET_FLAG), then
+ * STD_TIME_EFF (TIME, only when ST0 STD_VERSION_NO ≥ 2). The field order and sizes were checked
+ * against three independent public implementations of the table (C12.19-2008 meter firmware with
+ * ST53 at 4+1+2+4 octets under TM_FORMAT 4, and two readers that take STD_TIME_EFF only from
+ * version 2 on).
+ */
 export function decodeTimeOffsetTbl(
   bytes: Uint8Array,
   ctx: TableContext,
@@ -125,17 +135,18 @@ export function decodeTimeOffsetTbl(
   const dstTimeEff = r.time('dst-time-eff');
   const dstTimeAmt = r.u8('dst-time-amt');
   const tz = st51.timeFuncFlag2.capTmZnOffsetFlag ? { timeZoneOffset: r.int(2, 'time-zone-offset') } : {};
-  const stdTimeEff = r.time('std-time-eff');
+  const std = ctx.stdVersionNo >= 2 ? { stdTimeEff: r.time('std-time-eff') } : {};
   r.end();
-  return { type: 'TIME_OFFSET_TBL', dstTimeEff, dstTimeAmt, ...tz, stdTimeEff };
+  return { type: 'TIME_OFFSET_TBL', dstTimeEff, dstTimeAmt, ...tz, ...std };
 }
 
-/** Encodes ST53. */
+/** Encodes ST53 (fields as `decodeTimeOffsetTbl`). */
 export function encodeTimeOffsetTbl(t: TimeOffsetTbl, ctx: TableContext, st51: ActTimeTouTbl): Uint8Array {
   const w = new TableWriter(ctx, 'st53', 12);
   w.time(t.dstTimeEff, 'dst-time-eff').u8(t.dstTimeAmt, 'dst-time-amt');
   if (st51.timeFuncFlag2.capTmZnOffsetFlag) w.int(t.timeZoneOffset ?? 0, 2, 'time-zone-offset');
-  return w.time(t.stdTimeEff, 'std-time-eff').finish();
+  if (ctx.stdVersionNo >= 2) w.time(t.stdTimeEff, 'std-time-eff');
+  return w.finish();
 }
 
 const TIER_SWITCH = [

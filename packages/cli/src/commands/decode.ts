@@ -1,5 +1,6 @@
 import { ErrorCode, MeterkitError, stringifyJson, toJsonValue } from '@meterkit/core';
 import type { Argv, CommandModule } from 'yargs';
+import { type C12DecodeContext, readC12TableOptions } from '../decode/c1222.js';
 import { detectProtocol } from '../decode/detect.js';
 import { PROTOCOLS, type ProtocolName } from '../decode/protocol-decoder.js';
 import { decoderFor } from '../decode/registry.js';
@@ -15,6 +16,8 @@ interface DecodeArgs {
   readonly 'base-oid'?: string | undefined;
   readonly strict: boolean;
   readonly json: boolean;
+  readonly table?: string | undefined;
+  readonly st0?: string | undefined;
 }
 
 /**
@@ -45,6 +48,15 @@ export function decodeCommand(ctx: CommandContext): CommandModule<object, Decode
             'a key as NAME=HEX (repeat the option for more keys): ek, ak, st (DLMS), c1222:<key-id> (C12.22); never printed',
         })
         .option('base-oid', { type: 'string', describe: 'base OID for relative C12.22 AP titles' })
+        .option('table', {
+          type: 'string',
+          describe:
+            'C12.19 table a C12.22/C12.18 read response carries (23, ST23, MT5), decoded with the table engine',
+        })
+        .option('st0', {
+          type: 'string',
+          describe: 'ST0 (GEN_CONFIG_TBL) for --table: hex, @file or a file name',
+        })
         .option('strict', {
           type: 'boolean',
           default: false,
@@ -75,11 +87,13 @@ async function runDecode(ctx: CommandContext, args: DecodeArgs): Promise<number>
       { offset: 0 },
     );
   }
-  const result = decoderFor(protocol).decode(input, {
+  const decodeContext: C12DecodeContext = {
     keys,
     baseOid: args['base-oid'],
     lenient: !args.strict,
-  });
+    ...(await readC12TableOptions(args, io)),
+  };
+  const result = decoderFor(protocol).decode(input, decodeContext);
   if (args.json) {
     io.out(`${stringifyJson({ protocol: result.protocol, layers: result.layers, notes: result.notes })}\n`);
   } else {

@@ -1,0 +1,179 @@
+/**
+ * The simulated meter's C12.22 local port (IEEE 1703 §6 serial datalink): an `AnsiMeter` behind a
+ * `C1222Responder`, answering the datalink services over the C12.18 link state machine in its
+ * C12.22 form (device role, DATA_FORMAT 1, LOCAL_ADDRESS_NUMBER 0 = C12.22 Device).
+ *
+ * - negotiate: answers the packet size and count it accepts, the fastest common baud rate and
+ *   one channel; the values apply once the response was acknowledged;
+ * - send-message: answers `ok`, passes the ACSE APDU to the responder (security modes 0, 1, 2),
+ *   and sends the response APDU back in a send-message of its own;
+ * - link control, get status, get registration status: `ok`; anything else: `sns`.
+ */
+import { isMeterkitError, type MeterkitError } from '@meterkit/core';
+import {
+  C1222_DATALINK_BAUD_RATES,
+  type C1222DatalinkResponse,
+  C1222LocalAddress,
+  c1222DatalinkIdentity,
+  decodeC1222DatalinkRequest,
+  encodeC1222DatalinkRequest,
+  encodeC1222DatalinkResponse,
+} from '../c1218/c1222-datalink.js';
+import { C1218_OVERHEAD } from '../c1218/packet.js';
+import { ResponseCode, responseCodeName } from '../epsem/codes.js';
+import { C1218Link, type C1218LinkTrace, type C1218Timeouts } from '../session/c1218-link.js';
+import { C1218LinkDriver, type C1218Port, type CaptureRecorderLike } from '../session/c1218-link-driver.js';
+import { C1222Responder } from '../session/c1222-responder.js';
+import type { AnsiMeter } from './ansi-meter.js';
+import type { C1222ServerOptions } from './c1222-server.js';
+
+/** Options of `serveC1222LocalPort`. */
+export interface C1222LocalPortServerOptions extends C1222ServerOptions {
+  readonly timeouts?: Partial<C1218Timeouts>;
+  readonly retries?: number;
+  /** Baud rate codes the meter accepts in a negotiate (default 6, 8, 10, 12). */
+  readonly baudRates?: readonly number[];
+  /** Largest packet the meter accepts (default 1024). */
+  readonly maxPacketSize?: number;
+  /** Interface number reported in the negotiate response (default 0). */
+  readonly interfaceNumber?: number;
+  readonly trace?: (entry: C1218LinkTrace) => void;
+  readonly recorder?: CaptureRecorderLike;
+  readonly onClose?: (error: MeterkitError) => void;
+}
+
+/** A running C12.22 local port. */
+export interface C1222LocalPortServer {
+  readonly link: C1218Link;
+  /** Stops answering (the port stays open). */
+  stop(): void;
+}
+
+function plain(code: number): C1222DatalinkResponse {
+  return { type: 'dl-response', code, name: responseCodeName(code), data: new Uint8Array(0) };
+}
+
+/** Starts answering C12.22 on the local port `port` (already open) for `meter`. */
+export function serveC1222LocalPort(
+  port: C1218Port,
+  meter: AnsiMeter,
+  options: C1222LocalPortServerOptions = {},
+): C1222LocalPortServer {
+  const link = new C1218Link({
+    role: 'device',
+    identity: c1222DatalinkIdentity(C1222LocalAddress.device),
+    dataFormat: 1,
+    retries: options.retries,
+    timeouts: options.timeouts,
+    trace: options.trace,
+  });
+  const responder = new C1222Responder({
+    apTitle: meter.apTitle,
+    keys: options.keys ?? meter.keyStore(),
+    baseOid: options.baseOid,
+    minimumSecurityMode: options.minimumSecurityMode,
+    onReject: options.onReject,
+  });
+  const session = meter.createSession('c1222');
+  const afterSent: ((() => Promise<void>) | undefined)[] = [];
+  const send = (bytes: Uint8Array, expectResponse: boolean, after?: () => Promise<void>): void => {
+    afterSent.push(after);
+    try {
+      driver.send(bytes, expectResponse);
+    } catch (e) {
+      if (!isMeterkitError(e)) throw e;
+      afterSent.pop();
+      options.onReject?.('answer does not fit the negotiated packets', e);
+    }
+  };
+  const driver: C1218LinkDriver = new C1218LinkDriver(port, link, {
+    side: 'server',
+    recorder: options.recorder,
+    onClose: options.onClose,
+    onEvent: (ev) => {
+      if (ev.type === 'sent') {
+        const after = afterSent.shift();
+        if (after !== undefined) void after();
+        return;
+      }
+      if (ev.type === 'error' || ev.type === 'channel-timeout') {
+        afterSent.length = 0;
+        return;
+      }
+      const data = ev.data;
+      if (data.length === 0 || data[0]! < 0x20) return; // the client's answer to our send-message
+      let req: ReturnType<typeof decodeC1222DatalinkRequest>;
+      try {
+        req = decodeC1222DatalinkRequest(data);
+      } catch (e) {
+        if (!isMeterkitError(e)) throw e;
+        send(encodeC1222DatalinkResponse(plain(ResponseCode.sns)), false);
+        return;
+      }
+      switch (req.type) {
+        case 'dl-negotiate': {
+          const packetSize = Math.min(req.packetSize, options.maxPacketSize ?? 1024);
+          if (packetSize <= C1218_OVERHEAD || req.numberOfPackets < 1) {
+            send(encodeC1222DatalinkResponse(plain(ResponseCode.onp)), false);
+            return;
+          }
+          const supported = options.baudRates ?? [6, 8, 10, 12];
+          let baudRate = 6;
+          for (const b of req.baudRates)
+            if (
+              supported.includes(b) &&
+              (C1222_DATALINK_BAUD_RATES[b] ?? 0) > (C1222_DATALINK_BAUD_RATES[baudRate] ?? 0)
+            )
+              baudRate = b;
+          const numberOfPackets = req.numberOfPackets;
+          const resp: C1222DatalinkResponse = {
+            type: 'dl-negotiate-response',
+            packetSize,
+            numberOfPackets,
+            baudRate,
+            numberOfChannels: 1,
+            interfaceNumber: options.interfaceNumber ?? 0,
+          };
+          send(encodeC1222DatalinkResponse(resp), false, async () => {
+            link.setPacketParameters(packetSize, numberOfPackets);
+            const bps = C1222_DATALINK_BAUD_RATES[baudRate];
+            if (bps !== undefined && port.setBaudRate !== undefined) {
+              await driver.flushed();
+              try {
+                await port.setBaudRate(bps);
+              } catch (e) {
+                if (!isMeterkitError(e)) throw e;
+              }
+            }
+          });
+          return;
+        }
+        case 'dl-send-message':
+        case 'dl-send-short-message': {
+          send(encodeC1222DatalinkResponse(plain(ResponseCode.ok)), false);
+          const out = responder.handle(req.apdu, (r, ctx) =>
+            session.handle(r, { authenticated: ctx.authenticated }),
+          );
+          if (out !== undefined)
+            send(
+              encodeC1222DatalinkRequest({
+                type: 'dl-send-message',
+                nativeAddress: new Uint8Array(0),
+                apdu: out,
+              }),
+              true,
+            );
+          return;
+        }
+        case 'dl-link-control':
+        case 'dl-get-status':
+        case 'dl-get-registration-status':
+          send(encodeC1222DatalinkResponse(plain(ResponseCode.ok)), false);
+          return;
+        default:
+          send(encodeC1222DatalinkResponse(plain(ResponseCode.sns)), false);
+      }
+    },
+  });
+  return { link, stop: () => driver.stop() };
+}
