@@ -1,13 +1,14 @@
 /**
  * The client side of a COSEM application association as a sans-IO state machine (IEC 62056-5-3
  * §9.4, DLMS UA 1000-2 §9.4.2): AARQ → AARE with no security (mechanism 0), LLS (1) or HLS (2–7);
- * HLS passes 3 and 4 through the Association LN method reply_to_HLS_authentication (class 15
- * method 1 on 0-0:40.0.0.255); ciphered associations (suites 0–2) with the InitiateRequest in
+ * HLS passes 3 and 4 through reply_to_HLS_authentication: an ACTION on Association LN (class 15
+ * method 1 on 0-0:40.0.0.255), or with short-name referencing a READ with parameterized-access of
+ * the Association SN method's short name (class 12 method 8, 0xFA58); ciphered associations (suites 0–2) with the InitiateRequest in
  * glo-initiate-request and an optional dedicated key; negotiated conformance and PDU size; release
  * with RLRQ/RLRE; logical-name or short-name referencing.
  *
  * The association only makes and checks bytes: `aarq()` gives the AARQ to send, `receiveAare()`
- * checks the answer, `hlsRequest()` / `receiveHlsResponse()` finish HLS, `protect()` and
+ * checks the answer, `hlsServiceRequest()` / `receiveHlsResult()` finish HLS in either referencing, `protect()` and
  * `unprotect()` cipher and decipher xDLMS APDUs with the association's security, and `rlrq()` /
  * `receiveRlre()` release it.
  */
@@ -19,9 +20,15 @@ import { encodeInitiateRequest, type InitiateResponse } from '../acse/initiate.j
 import { applicationContextNameFor, mechanismNameFor } from '../acse/names.js';
 import { decodeAcseUserInformation } from '../acse/user-information.js';
 import type { ActionResponseWithOptionalData } from '../apdu/action.js';
+import type { GetDataResult } from '../apdu/common.js';
 import { DlmsErrorCode } from '../errors.js';
 import { serviceSpecificTagFor } from '../security/ciphered-tags.js';
-import { type CipheringForm, cipherApdu, decipherApdu } from '../security/ciphering.js';
+import {
+  type CipheringForm,
+  cipherApdu,
+  decipherApdu,
+  type GeneralCipheringKeyInfo,
+} from '../security/ciphering.js';
 import { DlmsSecurityErrorCode } from '../security/errors.js';
 import {
   clientHlsResponse,
@@ -31,8 +38,23 @@ import {
 } from '../security/hls.js';
 import { ASSOCIATION_LN_CLASS_ID, REPLY_TO_HLS_AUTHENTICATION } from '../security/hls-action.js';
 import type { SecurityContext } from '../security/security-context.js';
+import { ASSOCIATION_SN_BASE_NAME, firstMethodOffset } from '../server/short-names.js';
 import { DlmsClientErrorCode } from './errors.js';
-import type { MethodReference } from './services.js';
+import type { MethodReference, ServiceRequest, ServiceResult, ShortNameReference } from './services.js';
+
+/** Class id of Association SN (IEC 62056-6-2 §4.4.3). */
+const ASSOCIATION_SN_CLASS_ID = 12;
+/** reply_to_HLS_authentication is method 8 of Association SN (IEC 62056-6-2 §4.4.3). */
+const SN_REPLY_TO_HLS_AUTHENTICATION = 8;
+
+/**
+ * Short name of reply_to_HLS_authentication of the current Association SN (IEC 62056-6-2 §4.4.3,
+ * §4.1.3): base name 0xFA00 plus the class's first-method offset plus 8 per method before it.
+ */
+export const SN_REPLY_TO_HLS_AUTHENTICATION_NAME =
+  ASSOCIATION_SN_BASE_NAME +
+  firstMethodOffset(ASSOCIATION_SN_CLASS_ID, []) +
+  8 * (SN_REPLY_TO_HLS_AUTHENTICATION - 1);
 
 /** How the client authenticates (IEC 62056-5-3 §9.2.2, mechanism ids 0–7). */
 export type ClientAuthentication =
@@ -54,9 +76,18 @@ export interface ClientSecurity {
   readonly context: SecurityContext;
   /**
    * How xDLMS APDUs are protected: `'glo'` / `'ded'` (service-specific), `'general-glo'`,
-   * `'general-ded'`. Default `'glo'`. `'ded'` and `'general-ded'` need a dedicated key.
+   * `'general-ded'`, `'general-ciphering'` (IEC 62056-5-3 §9.2.7.2.4; the key named by `keyInfo`).
+   * Default `'glo'`. `'ded'` and `'general-ded'` need a dedicated key.
    */
-  readonly form?: Exclude<CipheringForm, 'general-ciphering'>;
+  readonly form?: CipheringForm;
+  /**
+   * With `form: 'general-ciphering'`: how each request names its key (IEC 62056-5-3 §8.2 Key-Info).
+   * `'identified-key'` (default) uses the global unicast key; `'wrapped-key'` a fresh key wrapped
+   * with the context's master key (KEK); `'one-pass-diffie-hellman'` a key agreed with the
+   * server's static key-agreement key (`peerKeyAgreementKey`, suites 1 and 2; signed with
+   * `signingKey` when set); `'static-unified-model'` a key agreed from both static keys.
+   */
+  readonly keyInfo?: Exclude<GeneralCipheringKeyInfo, 'none'>;
   /** Default `'authenticated-encrypted'`. */
   readonly protection?: 'authenticated-encrypted' | 'authenticated' | 'encrypted';
   /**
@@ -199,6 +230,29 @@ export class ClientAssociation {
     return this.options.security !== undefined;
   }
 
+  /**
+   * The most octets the protection adds to an APDU (IEC 62056-5-3 §9.2.7.2.4): envelope tag and
+   * length, security header, tag, and for the general forms the system titles and key-info.
+   */
+  get protectionOverhead(): number {
+    const sec = this.options.security;
+    if (sec === undefined) return 0;
+    const form = sec.form ?? 'glo';
+    // tag, length (up to 3), SC, IC (4), authentication tag (12)
+    const base = 21;
+    if (form !== 'general-ciphering') return form === 'glo' || form === 'ded' ? base : base + 9;
+    const suite = sec.context.suite;
+    // transaction-id, originator and recipient system titles (each 1 + 8), empty date-time and other-information
+    const info = 29;
+    const keyInfo =
+      sec.keyInfo === 'wrapped-key'
+        ? 5 + suite.keyLength + 8
+        : sec.keyInfo === 'one-pass-diffie-hellman'
+          ? 6 + 2 * suite.coordinateLength + suite.signatureLength
+          : 6;
+    return base + info + keyInfo;
+  }
+
   /** The security context, when ciphered. */
   get securityContext(): SecurityContext | undefined {
     return this.options.security?.context;
@@ -338,10 +392,18 @@ export class ClientAssociation {
     return { type: 'associated', negotiated: this.negotiatedParameters };
   }
 
-  /** HLS pass 3: the ACTION reply_to_HLS_authentication carrying f(StoC) (IEC 62056-5-3 §9.2.2.2). */
+  /**
+   * HLS pass 3 in logical-name referencing: the ACTION reply_to_HLS_authentication carrying
+   * f(StoC) (IEC 62056-5-3 §9.2.2.2). A short-name association uses `hlsShortNameRequest()`.
+   */
   hlsRequest(): MethodReference {
     if (this.state !== 'awaiting-hls')
       throw new MeterkitError(ErrorCode.InvalidState, `no HLS exchange is pending (${this.state})`);
+    if (this.referencing === 'short-name')
+      throw new MeterkitError(
+        ErrorCode.InvalidState,
+        'a short-name association has no Association LN: use hlsShortNameRequest() (a READ of 0xFA58)',
+      );
     const response = clientHlsResponse(this.exchange(), this.secrets());
     return {
       classId: ASSOCIATION_LN_CLASS_ID,
@@ -349,6 +411,67 @@ export class ClientAssociation {
       methodId: REPLY_TO_HLS_AUTHENTICATION,
       parameters: { type: 'octet-string', value: response },
     };
+  }
+
+  /**
+   * HLS pass 3 in short-name referencing (IEC 62056-5-3 §9.2.2.2, §9.3.13): the READ with
+   * parameterized-access (selector 0) of Association SN's reply_to_HLS_authentication
+   * (0xFA58) whose parameter is f(StoC); the READ answer carries f(CtoS).
+   */
+  hlsShortNameRequest(): ShortNameReference {
+    if (this.state !== 'awaiting-hls')
+      throw new MeterkitError(ErrorCode.InvalidState, `no HLS exchange is pending (${this.state})`);
+    const response = clientHlsResponse(this.exchange(), this.secrets());
+    return {
+      variableName: SN_REPLY_TO_HLS_AUTHENTICATION_NAME,
+      selector: 0,
+      parameter: { type: 'octet-string', value: response },
+    };
+  }
+
+  /**
+   * HLS pass 3 as a service request for this association's referencing: an ACTION on Association
+   * LN, or a READ of Association SN's method (IEC 62056-5-3 §9.2.2.2).
+   */
+  hlsServiceRequest(): ServiceRequest {
+    return this.referencing === 'short-name'
+      ? { type: 'read', items: [this.hlsShortNameRequest()] }
+      : { type: 'action', items: [this.hlsRequest()] };
+  }
+
+  /**
+   * HLS pass 4 from the result of `hlsServiceRequest()`: the ACTION response, or the READ result
+   * (data: f(CtoS); data-access-result: refused). Throws `HlsAuthenticationFailed` (324).
+   */
+  receiveHlsResult(result: ServiceResult): void {
+    if (result.type === 'action') {
+      this.receiveHlsResponse(result.results[0] ?? { result: 'other-reason', returnParameters: null });
+      return;
+    }
+    if (result.type === 'read') {
+      this.receiveHlsReadResult(result.results[0] ?? { type: 'data-access-result', result: 'other-reason' });
+      return;
+    }
+    this.state = 'failed';
+    throw new MeterkitError(
+      DlmsClientErrorCode.UnexpectedResponse,
+      `HLS pass 4 came as a ${result.type} result, not an ACTION or READ`,
+    );
+  }
+
+  /**
+   * HLS pass 4 in short-name referencing: the READ result of 0xFA58 (IEC 62056-5-3 §9.2.2.2).
+   * Throws `HlsAuthenticationFailed` (324) when it is a data-access-result or f(CtoS) does not verify.
+   */
+  receiveHlsReadResult(result: GetDataResult): void {
+    this.receiveHlsResponse(
+      result.type === 'data'
+        ? {
+            result: 'success',
+            returnParameters: result.data.type === 'null-data' ? null : { type: 'data', data: result.data },
+          }
+        : { result: result.result, returnParameters: null },
+    );
   }
 
   /**
@@ -387,6 +510,12 @@ export class ClientAssociation {
       return cipherApdu(sec.context, plain, {
         form: form === 'glo' ? 'general-glo' : 'general-ded',
         protection: sec.protection,
+      });
+    if (form === 'general-ciphering')
+      return cipherApdu(sec.context, plain, {
+        form,
+        protection: sec.protection,
+        keyInfo: sec.keyInfo ?? 'identified-key',
       });
     return cipherApdu(sec.context, plain, { form, protection: sec.protection });
   }

@@ -75,6 +75,11 @@ export class BlockTransferReceiver {
     return this.expected !== undefined;
   }
 
+  /** The block number expected next in sequence; undefined before the first block. */
+  get expectedBlockNumber(): number | undefined {
+    return this.expected;
+  }
+
   /** The highest block number the sender used so far (its acknowledgements included). */
   get lastPeerBlockNumber(): number {
     return this.highestPeerBlock;

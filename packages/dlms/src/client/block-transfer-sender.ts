@@ -5,7 +5,8 @@
  * window but the last, the window size the peer announced in its last GBT honoured (1 until it
  * announced one). The peer's acknowledgement (block-number-ack) moves the window on; an
  * acknowledgement of an earlier block means blocks were lost, and the sender repeats from the block
- * after it, up to a retry limit.
+ * after it, up to a retry limit. When no acknowledgement comes at all (the end of a window was
+ * lost), the caller's block timer calls `resend()`.
  */
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import type { GeneralBlockTransfer } from '../apdu/general-block-transfer.js';
@@ -123,6 +124,24 @@ export class BlockTransferSender {
       this.next = ack;
     } else this.retries = 0;
     if (this.next >= this.blocks.length) return [];
+    return this.sendWindow();
+  }
+
+  /**
+   * The caller's block timer ran out while waiting for the peer's acknowledgement (the end of a
+   * window, or the last block, was lost on the way): sends the unacknowledged blocks of the
+   * window again, from the first block not acknowledged, the last one without the streaming bit
+   * so that the peer answers. Counts against the retry limit (`BlockRecoveryFailed`, 432).
+   */
+  resend(): GeneralBlockTransfer[] {
+    this.retries++;
+    if (this.retries > this.maxRetries) {
+      throw new MeterkitError(
+        DlmsClientErrorCode.BlockRecoveryFailed,
+        `no acknowledgement of general-block-transfer block ${this.first + Math.min(this.acked, this.blocks.length - 1)} after ${this.maxRetries} repetitions`,
+      );
+    }
+    this.next = Math.min(this.acked, this.blocks.length - 1);
     return this.sendWindow();
   }
 

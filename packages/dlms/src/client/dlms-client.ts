@@ -9,6 +9,7 @@
 import {
   type ByteSink,
   ErrorCode,
+  isMeterkitError,
   MeterkitError,
   PcapngWriter,
   SerialRecorder,
@@ -147,9 +148,11 @@ export interface DlmsClientOptions extends AssociationOptions {
   /** Recoveries of lost general-block-transfer blocks before `BlockRecoveryFailed` (default 3). */
   readonly gbtRetries?: number;
   /**
-   * While a general-block-transfer answer is coming in: how long to wait for the next block before
-   * asking for the missing ones again (a lost end of window). Default: no block timer, the request
-   * timeout applies.
+   * General-block-transfer block timer. While an answer is coming in: how long to wait for the
+   * next block before asking for the missing ones again (a lost end of window). While a request
+   * goes out in GBT: how long to wait for the server's acknowledgement (or its answer) before
+   * sending the unacknowledged window again; keep it above the meter's answer time. Default: no
+   * block timer, the request timeout applies.
    */
   readonly gbtBlockTimeoutMs?: number;
   /** Largest answer assembled from blocks (default 4 MiB). */
@@ -209,8 +212,6 @@ export interface ProfileReadResult {
   readonly rows: readonly ProfileRow[];
 }
 
-const CIPHER_OVERHEAD = 32;
-
 function withHint(e: unknown, what: string): unknown {
   if (e instanceof MeterkitError && e.code === ErrorCode.TransportOpenFailed) {
     return new MeterkitError(e.code, `${e.message}: ${what}`, { cause: e });
@@ -236,6 +237,12 @@ export class DlmsClient {
   private readonly abandoned = new Set<number>();
   /** Highest general-block-transfer block number the server used in this session. */
   private serverGbtBlock = 0;
+  /** True after a request was abandoned while GBT was in use; its late blocks are then dropped. */
+  private abandonedGbt = false;
+  /** The number of the next late block of an abandoned answer, while its window lasts. */
+  private staleGbt: number | undefined;
+  /** A push arriving in GBT blocks, joined apart from the answers. */
+  private pushGbt: BlockTransferReceiver | undefined;
   private readonly closeCapture: (() => void) | undefined;
   private closed = false;
 
@@ -422,7 +429,8 @@ export class DlmsClient {
 
   /**
    * Establishes the application association: AARQ/AARE and, for HLS, pass 3 and 4 through
-   * reply_to_HLS_authentication (IEC 62056-5-3 §9.4.2, §9.2.2.2).
+   * reply_to_HLS_authentication: an ACTION on Association LN, or in short-name referencing a READ
+   * of Association SN's method at 0xFA58 (IEC 62056-5-3 §9.4.2, §9.2.2.2).
    */
   associate(options: RequestOptions = {}): Promise<NegotiatedParameters> {
     return this.serialized(async () => {
@@ -431,12 +439,8 @@ export class DlmsClient {
       const bytes = await this.channel.receive(this.wait(options));
       const outcome = this.association.receiveAare(bytes);
       if (outcome.type === 'hls-pending') {
-        const result = await this.run(
-          { type: 'action', items: [this.association.hlsRequest()] },
-          options,
-          true,
-        );
-        this.association.receiveHlsResponse((result.results as ActionResponseWithOptionalData[])[0]!);
+        const result = await this.run(this.association.hlsServiceRequest(), options, true);
+        this.association.receiveHlsResult(result);
       }
       return outcome.negotiated;
     });
@@ -746,7 +750,7 @@ export class DlmsClient {
       maxRequestSize:
         gbt && (mode !== 'when-needed' || !serviceBlocks)
           ? Number.MAX_SAFE_INTEGER
-          : serverMax - (this.association.ciphered ? CIPHER_OVERHEAD : 0),
+          : serverMax - this.association.protectionOverhead,
       maxResponseSize: this.options.maxResponseSize,
       blockTransferAllowed: serviceBlocks,
     });
@@ -765,15 +769,20 @@ export class DlmsClient {
         } else await this.channel.send(bytes);
         const answer = await this.receiveAnswer(tx.invokeIdAndPriority.invokeId, options, sender);
         const step = tx.receive(answer);
-        if (step.type === 'done') return step.result;
+        if (step.type === 'done') {
+          this.abandonedGbt = false;
+          return step.result;
+        }
         apdu = step.apdu;
       }
     } catch (e) {
       if (
         e instanceof MeterkitError &&
         (e.code === ErrorCode.Cancelled || e.code === ErrorCode.SessionTimeout)
-      )
+      ) {
         this.abandoned.add(tx.invokeIdAndPriority.invokeId);
+        if (gbt) this.abandonedGbt = true;
+      }
       throw e;
     }
   }
@@ -781,7 +790,10 @@ export class DlmsClient {
   /**
    * The next answer: GBT blocks joined (and acknowledged, lost ones asked for again), deciphered,
    * decoded; notifications passed on. With `sender`, the request is still going out in GBT blocks:
-   * the server's acknowledgements move it on until its answer starts.
+   * the server's acknowledgements move it on until its answer starts, and with a block timer a
+   * lost end of window is sent again. A GBT transfer that opens with a plain data-notification
+   * or event-notification is a push: it is joined on its own, not acknowledged, and passed on.
+   * After an abandoned request, GBT blocks that belong to no transfer are dropped.
    */
   private async receiveAnswer(
     invokeId: number,
@@ -793,46 +805,92 @@ export class DlmsClient {
     const blockTimeout = this.options.gbtBlockTimeoutMs;
     for (;;) {
       let bytes: Uint8Array;
-      if (gbt?.inProgress === true && blockTimeout !== undefined && blockTimeout < wait.timeoutMs) {
+      const awaitingAck = sender !== undefined && gbt === undefined;
+      if (
+        (gbt?.inProgress === true || awaitingAck) &&
+        blockTimeout !== undefined &&
+        blockTimeout < wait.timeoutMs
+      ) {
         try {
           bytes = await this.channel.receive({ signal: wait.signal, timeoutMs: blockTimeout });
         } catch (e) {
           if (!(e instanceof MeterkitError) || e.code !== ErrorCode.SessionTimeout) throw e;
-          const step = gbt.recover();
-          if (step.type === 'ack') await this.channel.send(encodeApdu(step.apdu));
+          if (gbt?.inProgress === true) {
+            const step = gbt.recover();
+            if (step.type === 'ack') await this.channel.send(encodeApdu(step.apdu));
+          } else if (sender !== undefined) {
+            // no acknowledgement of our window (its end was lost): send it again
+            for (const b of sender.resend()) await this.channel.send(encodeApdu(b));
+          }
           continue;
         }
       } else bytes = await this.channel.receive(wait);
       if (bytes[0] === 0xe0) {
         const block = decodeApdu(bytes) as GeneralBlockTransfer;
-        // a server may number its blocks from 1 in every transfer or on through the session
-        const before = this.serverGbtBlock;
-        if (block.blockNumber > before) this.serverGbtBlock = block.blockNumber;
-        if (gbt === undefined && sender !== undefined) {
-          if (block.blockData.length === 0) {
-            // an acknowledgement of our request's blocks: the next window, or lost blocks again
-            for (const b of sender.acknowledge(block)) await this.channel.send(encodeApdu(b));
-            continue;
+        const push = this.pushBlock(block, gbt);
+        if (push === 'taken') continue;
+        if (gbt === undefined && push === undefined && this.staleBlock(block)) continue;
+        if (push !== undefined) {
+          bytes = push;
+        } else {
+          // a server may number its blocks from 1 in every transfer or on through the session
+          const before = this.serverGbtBlock;
+          if (block.blockNumber > before) this.serverGbtBlock = block.blockNumber;
+          if (gbt === undefined && sender !== undefined) {
+            if (block.blockData.length === 0) {
+              // an acknowledgement of our request's blocks: the next window, or lost blocks again
+              let next: GeneralBlockTransfer[];
+              try {
+                next = sender.acknowledge(block);
+              } catch (e) {
+                // after an abandoned request, a late acknowledgement of its blocks is dropped
+                if (this.abandonedGbt && isMeterkitError(e, DlmsErrorCode.BlockNumberMismatch)) continue;
+                throw e;
+              }
+              for (const b of next) await this.channel.send(encodeApdu(b));
+              continue;
+            }
+            if (!sender.allSent)
+              throw new MeterkitError(
+                DlmsClientErrorCode.UnexpectedResponse,
+                `the server started its answer after block ${sender.lastSentBlockNumber} of the ${sender.blockCount}-block request`,
+              );
+            sender.checkAnswer(block);
           }
-          if (!sender.allSent)
-            throw new MeterkitError(
-              DlmsClientErrorCode.UnexpectedResponse,
-              `the server started its answer after block ${sender.lastSentBlockNumber} of the ${sender.blockCount}-block request`,
-            );
-          sender.checkAnswer(block);
+          const opening = gbt === undefined;
+          gbt ??= new BlockTransferReceiver({
+            window: this.options.gbtWindow,
+            maxSize: this.options.maxResponseSize,
+            maxRetries: this.options.gbtRetries,
+            firstBlockNumbers: before > 0 ? [1, before + 1] : [1],
+            ownBlockNumber: sender === undefined ? 1 : sender.lastBlockNumber + 1,
+          });
+          let step: ReturnType<BlockTransferReceiver['receive']>;
+          try {
+            if (opening && this.abandonedGbt && !opensAnswer(block.blockData))
+              throw new MeterkitError(
+                DlmsErrorCode.BlockNumberMismatch,
+                'a late block of an abandoned transfer',
+              );
+            step = gbt.receive(block);
+          } catch (e) {
+            // a late block of an abandoned transfer opens nothing: drop it
+            if (
+              opening &&
+              this.abandonedGbt &&
+              e instanceof MeterkitError &&
+              e.code === DlmsErrorCode.BlockNumberMismatch
+            ) {
+              gbt = undefined;
+              continue;
+            }
+            throw e;
+          }
+          if (step.type === 'ack') await this.channel.send(encodeApdu(step.apdu));
+          if (step.type !== 'complete') continue;
+          bytes = step.apdu;
+          gbt = undefined;
         }
-        gbt ??= new BlockTransferReceiver({
-          window: this.options.gbtWindow,
-          maxSize: this.options.maxResponseSize,
-          maxRetries: this.options.gbtRetries,
-          firstBlockNumbers: before > 0 ? [1, before + 1] : [1],
-          ownBlockNumber: sender === undefined ? 1 : sender.lastBlockNumber + 1,
-        });
-        const step = gbt.receive(block);
-        if (step.type === 'ack') await this.channel.send(encodeApdu(step.apdu));
-        if (step.type !== 'complete') continue;
-        bytes = step.apdu;
-        gbt = undefined;
       }
       const apdu = decodeApdu(this.association.unprotect(bytes));
       if (
@@ -856,6 +914,98 @@ export class DlmsClient {
       return apdu;
     }
   }
+
+  /**
+   * After an abandoned request: true for a block of its answer that arrives late. The opening
+   * block is recognised by the abandoned invoke-id of a plain response (get-, set- or
+   * action-response) in its data; the blocks after it, up to the end of its window, go with it.
+   */
+  private staleBlock(block: GeneralBlockTransfer): boolean {
+    if (!this.abandonedGbt) return false;
+    const endOfWindow = !block.blockControl.streaming || block.blockControl.lastBlock;
+    const stale = this.staleGbt;
+    if (stale !== undefined && block.blockNumber === stale) {
+      this.staleGbt = endOfWindow ? undefined : stale + 1;
+      if (block.blockNumber > this.serverGbtBlock) this.serverGbtBlock = block.blockNumber;
+      return true;
+    }
+    const d = block.blockData;
+    const tag = d[0];
+    if (d.length < 3 || (tag !== 0xc4 && tag !== 0xc5 && tag !== 0xc7)) return false;
+    if (!this.abandoned.has(d[2]! & 0x0f)) return false;
+    this.abandoned.delete(d[2]! & 0x0f);
+    this.staleGbt = endOfWindow ? undefined : block.blockNumber + 1;
+    if (block.blockNumber > this.serverGbtBlock) this.serverGbtBlock = block.blockNumber;
+    return true;
+  }
+
+  /**
+   * Routes a GBT block that belongs to a push (IEC 62056-5-3 §9.3.10 carrying a data-notification
+   * or event-notification): the next block of the push being joined, or the opening block of one
+   * (its data starts with the plain notification tag). Returns `'taken'` when the block was kept,
+   * the joined push APDU when it is complete, undefined when the block is not a push's.
+   */
+  private pushBlock(
+    block: GeneralBlockTransfer,
+    answer: BlockTransferReceiver | undefined,
+  ): Uint8Array | 'taken' | undefined {
+    const push = this.pushGbt;
+    let receiver: BlockTransferReceiver;
+    const answerNext = answer?.inProgress === true ? answer.expectedBlockNumber : undefined;
+    if (
+      push?.inProgress === true &&
+      (block.blockNumber === push.expectedBlockNumber ||
+        (block.blockNumber !== answerNext && !(answerNext === undefined && opensAnswer(block.blockData))))
+    )
+      // the push's next block, or a block that fits nothing else (the push then has a gap)
+      receiver = push;
+    else {
+      const tag = block.blockData[0];
+      if (
+        (tag !== 0x0f && tag !== 0xc2) ||
+        (answer?.inProgress === true && block.blockNumber === answer.expectedBlockNumber)
+      )
+        return undefined;
+      // the window is large: a push is not acknowledged, so its blocks come without waiting
+      receiver = new BlockTransferReceiver({
+        window: 63,
+        maxSize: this.options.maxResponseSize,
+        firstBlockNumbers: [block.blockNumber],
+      });
+      this.pushGbt = receiver;
+    }
+    if (block.blockNumber > this.serverGbtBlock) this.serverGbtBlock = block.blockNumber;
+    let step: ReturnType<BlockTransferReceiver['receive']>;
+    try {
+      step = receiver.receive(block);
+    } catch (e) {
+      // a broken push is dropped, the answer awaited goes on
+      if (!(e instanceof MeterkitError)) throw e;
+      this.pushGbt = undefined;
+      return 'taken';
+    }
+    if (step.type !== 'complete') {
+      if (step.type === 'ack' && step.recovery) this.pushGbt = undefined;
+      return 'taken';
+    }
+    this.pushGbt = undefined;
+    return step.apdu;
+  }
+}
+
+/**
+ * Tags an answer APDU can start with (IEC 62056-5-3 §8): the plain and glo-/ded- ciphered get-,
+ * set-, action-, read- and write-responses, exception-response, confirmed-service-error, and the
+ * general ciphering and signing envelopes.
+ */
+const ANSWER_TAGS = new Set([
+  0xc4, 0xc5, 0xc7, 0x0c, 0x0d, 0x0e, 0xd8, 0xcc, 0xcd, 0xcf, 0xd4, 0xd5, 0xd7, 0x2c, 0x2d, 0x2e, 0x4c, 0x4d,
+  0x4e, 0xdb, 0xdc, 0xdd, 0xdf,
+]);
+
+/** True when GBT block data can be the start of an answer APDU (it opens with an answer tag). */
+function opensAnswer(data: Uint8Array): boolean {
+  return data.length > 0 && ANSWER_TAGS.has(data[0]!);
 }
 
 function normalizeRef(a: AttributeReference): AttributeReference {

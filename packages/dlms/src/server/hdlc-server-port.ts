@@ -3,8 +3,9 @@
  * to this logical device (upper address) and physical device (lower address) from a client SAP
  * with an association opens an `HdlcLink` in the server role with a fresh session; complete APDUs
  * from the link go to the session and its answers back through the link (segmented and windowed
- * as negotiated). A client SAP without an association gets DM. DISC, or an SNRM from another
- * client, ends the session.
+ * as negotiated). When the session has nothing to answer (a streaming general-block-transfer
+ * block, an unconfirmed service), the poll goes back with RR. A client SAP without an association
+ * gets DM. DISC, or an SNRM from another client, ends the session.
  */
 import type { HdlcAddress } from '../hdlc/address.js';
 import { HdlcDeframer } from '../hdlc/deframer.js';
@@ -108,9 +109,12 @@ export class HdlcServerPort {
   private drain(out: Uint8Array[]): void {
     const link = this.link;
     if (link === undefined) return;
+    let silent = false;
     for (let e = link.nextEvent(); e !== undefined; e = link.nextEvent()) {
       if (e.type === 'apdu' && this.session !== undefined) {
-        for (const answer of this.session.handle(e.apdu)) {
+        const answers = this.session.handle(e.apdu);
+        silent = answers.length === 0;
+        for (const answer of answers) {
           if (link.state === 'connected') link.send(answer);
         }
       } else if (e.type === 'disconnected') {
@@ -118,6 +122,9 @@ export class HdlcServerPort {
         this.session = undefined;
       }
     }
+    // an APDU that needs no answer (a streaming GBT block, an unconfirmed service): give the poll
+    // back so that the client may send on (IEC 62056-46 §6.4.3)
+    if (silent && link.state === 'connected') link.releasePoll();
     for (let b = link.nextOutput(); b !== undefined; b = link.nextOutput()) out.push(b);
     if (link.state === 'disconnected') this.end();
   }

@@ -2,7 +2,8 @@
  * The security of a simulator association in its JSON form (IEC 62056-5-3 §9.2): the security
  * suite (0–2), the symmetric keys as hex, the server's ECDSA signing key (PEM, or generated) and
  * the client's public signing key (PEM public key, PEM certificate, or X ‖ Y as hex) for HLS
- * mechanism 7 (IEC 62056-5-3 §9.2.2.2) and suites 1 and 2. Secrets never appear in errors.
+ * mechanism 7 (IEC 62056-5-3 §9.2.2.2) and suites 1 and 2, and the static key-agreement keys for
+ * general-ciphering with agreed keys (§9.2.3.4.6). Secrets never appear in errors.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { ErrorCode, fromHex, MeterkitError } from '@meterkit/core';
@@ -34,6 +35,14 @@ export interface SecurityProfileJson {
   readonly signingKey?: string;
   /** The client's ECDSA public key: a PEM public key, a PEM certificate, or X ‖ Y as hex. */
   readonly clientSigningKey?: string;
+  /**
+   * The server's static ECDH key-agreement private key (suites 1 and 2) for general-ciphering
+   * requests with an agreed key (IEC 62056-5-3 §9.2.3.4.6): a PEM private key, or `"generate"`
+   * (its public half is then `MeterSimulator.keyAgreementPublicKey(clientSap)`).
+   */
+  readonly keyAgreementKey?: string;
+  /** The client's static ECDH public key (static unified model): PEM, PEM certificate, or X ‖ Y as hex. */
+  readonly clientKeyAgreementKey?: string;
 }
 
 function invalid(path: string, message: string): never {
@@ -59,19 +68,29 @@ function checkCurve(suite: SecuritySuiteParameters, key: KeyObject, path: string
   return key;
 }
 
-function signingKeyFrom(v: string, suite: SecuritySuiteParameters, path: string): KeyObject {
+function signingKeyFrom(
+  v: string,
+  suite: SecuritySuiteParameters,
+  path: string,
+  name = 'signingKey',
+): KeyObject {
   if (suite.curve === undefined) invalid(path, `security suite ${suite.id} has no ECDSA keys (use 1 or 2)`);
   if (v === 'generate') return generateEcKeyPair(suite).privateKey;
   let key: KeyObject;
   try {
     key = createPrivateKey(v);
   } catch {
-    return invalid(path, 'signingKey must be a PEM private key or "generate"');
+    return invalid(path, `${name} must be a PEM private key or "generate"`);
   }
   return checkCurve(suite, key, path);
 }
 
-function publicKeyFrom(v: string, suite: SecuritySuiteParameters, path: string): KeyObject {
+function publicKeyFrom(
+  v: string,
+  suite: SecuritySuiteParameters,
+  path: string,
+  name = 'clientSigningKey',
+): KeyObject {
   if (suite.curve === undefined) invalid(path, `security suite ${suite.id} has no ECDSA keys (use 1 or 2)`);
   let key: KeyObject;
   try {
@@ -79,7 +98,7 @@ function publicKeyFrom(v: string, suite: SecuritySuiteParameters, path: string):
     else if (v.includes('-----BEGIN')) key = createPublicKey(v);
     else key = importEcPublicKey(suite, fromHex(v));
   } catch {
-    return invalid(path, 'clientSigningKey must be a PEM public key, a PEM certificate or X ‖ Y as hex');
+    return invalid(path, `${name} must be a PEM public key, a PEM certificate or X ‖ Y as hex`);
   }
   return checkCurve(suite, key, path);
 }
@@ -114,6 +133,19 @@ export function securityFromJson(
         s.clientSigningKey === undefined
           ? undefined
           : publicKeyFrom(s.clientSigningKey, suite, `${path}.clientSigningKey`),
+      keyAgreementKey:
+        s.keyAgreementKey === undefined
+          ? undefined
+          : signingKeyFrom(s.keyAgreementKey, suite, `${path}.keyAgreementKey`, 'keyAgreementKey'),
+      peerKeyAgreementKey:
+        s.clientKeyAgreementKey === undefined
+          ? undefined
+          : publicKeyFrom(
+              s.clientKeyAgreementKey,
+              suite,
+              `${path}.clientKeyAgreementKey`,
+              'clientKeyAgreementKey',
+            ),
     });
   } catch (e) {
     if (e instanceof MeterkitError && e.code !== ErrorCode.ValueInvalid)

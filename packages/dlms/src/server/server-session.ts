@@ -143,6 +143,8 @@ interface GbtOut {
   readonly blocks: Uint8Array[];
   /** Index of the next block to send. */
   next: number;
+  /** Index of the first block of the window sent last (every block before it was acknowledged). */
+  acked: number;
   readonly firstNumber: number;
   window: number;
 }
@@ -197,7 +199,9 @@ export class DlmsServerSession {
   private longAction: LongTransfer | undefined;
   private readonly currentSn: CurrentAssociationSnObject;
   private pending: PendingBlocks | undefined;
-  private gbtIn: { parts: Uint8Array[]; size: number; next: number } | undefined;
+  private gbtIn: { parts: Uint8Array[]; size: number; next: number; first: number } | undefined;
+  /** The blocks of the last complete GBT request, to recognise them when the client sends them again. */
+  private lastGbtRequest: { first: number; parts: Uint8Array[] } | undefined;
   private gbtOut: GbtOut | undefined;
   private gbtBlockNumber = 0;
   /** The client's window for our GBT blocks, from its last block. */
@@ -256,6 +260,7 @@ export class DlmsServerSession {
     this.pending = undefined;
     this.gbtIn = undefined;
     this.gbtOut = undefined;
+    this.lastGbtRequest = undefined;
     this.gbtBlockNumber = 0;
   }
 
@@ -317,6 +322,9 @@ export class DlmsServerSession {
       return [exceptionApdu('service-not-allowed', 'operation-not-possible')];
     }
     if (tag === 0xe0) return this.onGbt(apdu);
+    // a new request: an earlier GBT answer is no longer wanted
+    this.gbtOut = undefined;
+    this.lastGbtRequest = undefined;
     return this.onRequest(apdu, false);
   }
 
@@ -1273,39 +1281,86 @@ export class DlmsServerSession {
       return [exceptionApdu('service-not-allowed', 'service-not-supported')];
     const g = decodeApdu(bytes) as GeneralBlockTransfer;
     if (g.blockData.length === 0) {
-      // an acknowledgement: continue (or repeat) our transfer from the block after blockNumberAck
+      // an acknowledgement: continue (or repeat) our transfer from the block after blockNumberAck;
+      // the transfer is kept until its last block is acknowledged or the next request comes
       const out = this.gbtOut;
       if (out === undefined) return [];
       out.window = Math.max(1, g.blockControl.window);
       out.next = Math.max(0, Math.min(out.blocks.length, g.blockNumberAck - out.firstNumber + 1));
+      if (out.next >= out.blocks.length) {
+        this.gbtOut = undefined;
+        return [];
+      }
       return this.gbtWindow();
     }
-    const inp = this.gbtIn ?? { parts: [], size: 0, next: g.blockNumber };
-    if (g.blockNumber !== inp.next) {
-      this.gbtIn = undefined;
-      throw new MeterkitError(
-        ErrorCode.ReassemblyFailed,
-        `general-block-transfer block ${g.blockNumber}, expected ${inp.next}`,
-        { path: 'general-block-transfer.block-number' },
-      );
+    const endOfWindow = !g.blockControl.streaming || g.blockControl.lastBlock;
+    const inp = this.gbtIn;
+    if (inp === undefined && this.isRepeatOfLastRequest(g)) {
+      // the client sent blocks of its complete request again: our answer was lost on the way
+      const out = this.gbtOut;
+      if (out === undefined || !endOfWindow) return [];
+      out.next = out.acked;
+      return this.gbtWindow();
     }
-    inp.parts.push(Uint8Array.from(g.blockData));
-    inp.size += g.blockData.length;
-    inp.next++;
-    if (inp.size > this.maxRequestSize) {
+    const current = inp ?? { parts: [], size: 0, next: g.blockNumber, first: g.blockNumber };
+    if (g.blockNumber !== current.next) {
+      if (inp === undefined || g.blockNumber > current.next + 63 || g.blockNumber + 63 < current.next) {
+        this.gbtIn = undefined;
+        throw new MeterkitError(
+          ErrorCode.ReassemblyFailed,
+          `general-block-transfer block ${g.blockNumber}, expected ${current.next}`,
+          { path: 'general-block-transfer.block-number' },
+        );
+      }
+      // a block sent again (we hold it) or one after a lost block (not kept): at the end of the
+      // window, acknowledge the last block held in sequence so that the client sends from there
+      return endOfWindow ? [this.gbtAck(current.next - 1)] : [];
+    }
+    current.parts.push(Uint8Array.from(g.blockData));
+    current.size += g.blockData.length;
+    current.next++;
+    if (current.size > this.maxRequestSize) {
       this.gbtIn = undefined;
       return [exceptionApdu('service-not-allowed', 'pdu-too-long')];
     }
+    // a new request: the previous answer is no longer wanted
     this.gbtOut = undefined;
+    this.lastGbtRequest = undefined;
     if (!g.blockControl.lastBlock) {
-      this.gbtIn = inp;
+      this.gbtIn = current;
       if (g.blockControl.streaming) return [];
-      return [this.gbtApdu(false, false, 1, ++this.gbtBlockNumber, g.blockNumber, new Uint8Array(0))];
+      return [this.gbtAck(g.blockNumber)];
     }
     this.gbtIn = undefined;
     this.pendingWindow = Math.max(1, g.blockControl.window);
     this.lastReceivedBlock = g.blockNumber;
-    return this.onRequest(join(...inp.parts), true);
+    this.lastGbtRequest = { first: current.first, parts: current.parts };
+    return this.onRequest(join(...current.parts), true);
+  }
+
+  /** True when `g` is a block of the last complete GBT request, sent again with the same data. */
+  private isRepeatOfLastRequest(g: GeneralBlockTransfer): boolean {
+    const last = this.lastGbtRequest;
+    if (last === undefined) return false;
+    const part = last.parts[g.blockNumber - last.first];
+    return part !== undefined && sameBytes(part, g.blockData);
+  }
+
+  /** An acknowledgement of the client's blocks up to `blockNumberAck`, announcing our window. */
+  private gbtAck(blockNumberAck: number): Uint8Array {
+    return this.gbtApdu(
+      false,
+      false,
+      this.receiveWindow(),
+      ++this.gbtBlockNumber,
+      blockNumberAck,
+      new Uint8Array(0),
+    );
+  }
+
+  /** The window this server announces for the client's GBT blocks: the association's `gbtWindow`. */
+  private receiveWindow(): number {
+    return Math.max(1, Math.min(63, this.association?.gbtWindow ?? 1));
   }
 
   private gbtApdu(
@@ -1333,6 +1388,7 @@ export class DlmsServerSession {
     this.gbtOut = {
       blocks,
       next: 0,
+      acked: 0,
       firstNumber: this.gbtBlockNumber + 1,
       window: Math.max(1, Math.min(63, window)),
     };
@@ -1342,17 +1398,24 @@ export class DlmsServerSession {
   private gbtWindow(): Uint8Array[] {
     const out = this.gbtOut!;
     const res: Uint8Array[] = [];
+    out.acked = out.next;
     const end = Math.min(out.blocks.length, out.next + out.window);
     for (let i = out.next; i < end; i++) {
       const last = i === out.blocks.length - 1;
       const number = out.firstNumber + i;
       this.gbtBlockNumber = Math.max(this.gbtBlockNumber, number);
       res.push(
-        this.gbtApdu(last, !last && i < end - 1, out.window, number, this.lastReceivedBlock, out.blocks[i]!),
+        this.gbtApdu(
+          last,
+          !last && i < end - 1,
+          this.receiveWindow(),
+          number,
+          this.lastReceivedBlock,
+          out.blocks[i]!,
+        ),
       );
     }
     out.next = end;
-    if (end >= out.blocks.length) this.gbtOut = undefined;
     return res;
   }
 }

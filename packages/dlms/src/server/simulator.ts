@@ -91,6 +91,15 @@ export class MeterSimulator {
     return k === undefined ? undefined : createPublicKey(k);
   }
 
+  /**
+   * The public half of the static key-agreement key of the association of `clientSap` (for the
+   * client's `peerKeyAgreementKey`); undefined when it has none. IEC 62056-5-3 §9.2.3.4.6.
+   */
+  keyAgreementPublicKey(clientSap: number): KeyObject | undefined {
+    const k = this.associations.get(clientSap)?.security?.keyAgreementKey;
+    return k === undefined ? undefined : createPublicKey(k);
+  }
+
   /** Listens to pushes; returns the function that stops listening. */
   onPush(listener: (e: PushEvent) => void): () => void {
     this.pushListeners.add(listener);
