@@ -5,9 +5,11 @@
  */
 
 export * from './client/client.js';
+export * from './client/der-sim.js';
 export * from './client/der-state.js';
 export * from './client/listener.js';
 export * from './client/loopback.js';
+export * from './client/telemetry.js';
 export * from './client/transport.js';
 export * from './errors.js';
 export * from './http/document.js';

@@ -8,12 +8,16 @@
  * LOA-10 (primacy for loads), following the steps of bsgip/cactus-test-definitions
  * (`cactus_test_definitions/client/procedures/*.yaml`).
  *
- * The DER itself is simulated by the test: after each tick it reports what the controls make it do
+ * The DER itself is simulated: after each tick the client reports what the controls make it do
  * through `SepClient.reportDERState` (DERStatus, DERSettings), and the limits in effect are read
- * with `siteLimits`.
+ * with `siteLimits`. In the active-limit procedures a `SimulatedDer` ramps its power at setGradW under
+ * the controls the client hands it, and the client posts the averaged site and DER active power to
+ * two MirrorUsagePoints every postRate (`startPowerTelemetry`), so that the procedures' power criteria
+ * (GEN-01/LOA-01 "readings-site-active-power", "readings-der-active-power") can be checked.
  */
 import t, { type Test } from 'tap';
 import { type ClientTick, SepClient, type SepClientOptions } from '../src/client/client.js';
+import { SimulatedDer, type SimulatedDerOptions } from '../src/client/der-sim.js';
 import { type SiteLimitMode, siteLimits } from '../src/client/der-state.js';
 import { type RunningNotificationListener, startNotificationListener } from '../src/client/listener.js';
 import { createSepHttpTransport, type SepClientTransport } from '../src/client/transport.js';
@@ -75,6 +79,10 @@ interface Lab {
   responses(mRID: string): [number, number][];
   /** The values of the DER resources of `type` the client PUT, in order. */
   puts(type: string): Record<string, unknown>[];
+  /** Starts a simulated DER now and the client's power telemetry from it. */
+  startDer(options: Omit<SimulatedDerOptions, 'start'>): Promise<SimulatedDer>;
+  /** The power readings the server received for `role`: `[received - T0, start - T0, duration, watts]`. */
+  powerReadings(role: 'site' | 'der'): [number, number, number, number][];
 }
 
 /** Starts a test server over mutual CCM-8 TLS for one procedure and a client for it. */
@@ -104,6 +112,7 @@ async function lab(
   });
   const notifications: Record<string, unknown>[] = [];
   const inbox: Record<string, unknown>[] = [];
+  const mups = { site: '', der: '' };
   let listener: RunningNotificationListener | undefined;
   const tickAndReport = async (): Promise<ClientTick> => {
     const tick = await client.tick();
@@ -160,6 +169,28 @@ async function lab(
       sep.received
         .filter((r) => r.method === 'PUT' && r.document.type === type)
         .map((r) => r.document.resource),
+    async startDer(options) {
+      const der = new SimulatedDer({ ...options, start: vt });
+      const hrefs = await client.startPowerTelemetry(der);
+      mups.site = hrefs.site;
+      mups.der = hrefs.der;
+      return der;
+    },
+    powerReadings: (role) =>
+      sep.received
+        .filter((r) => r.href === mups[role] && r.document.type === 'MirrorMeterReading')
+        .map((r) => {
+          const reading = r.document.resource['Reading'] as {
+            value: number;
+            timePeriod: { start: bigint; duration: number };
+          };
+          return [
+            r.receivedAt - T0,
+            Number(reading.timePeriod.start) - T0,
+            reading.timePeriod.duration,
+            reading.value,
+          ];
+        }),
   };
   return self;
 }
@@ -417,6 +448,83 @@ const LIMIT_PROCEDURES: readonly LimitProcedure[] = [
   { id: 'LOA-08', title: 'default load limit', mode: 'opModLoadLimW', kind: 'default', subscribed: true },
 ];
 
+/** Seconds between telemetry posts (the procedures' `mup_post_seconds`). */
+const POST_RATE = 60;
+/** setGradW of the active-limit procedures (6 %/s, so that a full ramp takes under 30 s). */
+const FAST_GRAD = 600;
+
+/**
+ * The DefaultDERControl of the active-limit procedures (cactus GEN-01/02, LOA-01/02): import and export
+ * limited to 0 W as in TS 5573, except the site limit that would hide the limit under test (raised to the
+ * rating), and setGradW 600.
+ */
+function activeDefault(mode: SiteLimitMode): {
+  DERControlBase: Partial<Record<SiteLimitMode, { multiplier: number; value: number }>>;
+  setGradW: number;
+} {
+  const base: Partial<Record<SiteLimitMode, { multiplier: number; value: number }>> = {
+    opModImpLimW: W(0),
+    opModExpLimW: W(0),
+  };
+  if (mode === 'opModGenLimW') base.opModExpLimW = W(RATED_W);
+  if (mode === 'opModLoadLimW') base.opModImpLimW = W(RATED_W);
+  return { DERControlBase: base, setGradW: FAST_GRAD };
+}
+
+/**
+ * The power criteria of the active-limit procedures (cactus GEN-01 / LOA-01 `readings-site-active-power`,
+ * `readings-der-active-power`): readings posted every postRate, each covering the interval since the
+ * previous post; site and DER power within 105 % of the rating on their side and never more than 5 % on
+ * the other; before the 0 W control taken in at `zeroAt` the DER runs at full power, during the interval
+ * holding `zeroAt` it ramps down at setGradW (the average is checked to the watt), and afterwards until
+ * the control ends (`zeroEnd`) it stays at 0 W. `sign` is 1 for a generator, -1 for a load.
+ */
+function checkPowerReadings(t: Test, l: Lab, sign: number, zeroAt: number, zeroEnd: number): void {
+  const site = l.powerReadings('site');
+  const der = l.powerReadings('der');
+  const elapsed = l.now() - T0;
+  const times = Array.from({ length: Math.floor(elapsed / POST_RATE) }, (_, i) => (i + 1) * POST_RATE);
+  t.same(
+    site.map(([at]) => at),
+    times,
+    'site readings posted every postRate',
+  );
+  t.same(
+    der.map(([at]) => at),
+    times,
+    'DER readings posted every postRate',
+  );
+  t.ok(
+    [...site, ...der].every(([at, start, duration]) => start === at - POST_RATE && duration === POST_RATE),
+    'each reading covers the interval since the previous post',
+  );
+  const inBand = (w: number) => w >= -0.05 * RATED_W && w <= 1.05 * RATED_W;
+  t.ok(
+    der.every(([, , , w]) => inBand(sign * w)),
+    'DER power within its side of the rating',
+  );
+  t.ok(
+    site.every(([, , , w]) => inBand(-sign * w)),
+    'site power within its side of the rating',
+  );
+  const zero = zeroAt - T0;
+  const rampSeconds = 10_000 / FAST_GRAD; // 100 % of the rating at setGradW hundredths of a percent per second
+  for (const [i, [, start, , w]] of der.entries()) {
+    const end = start + POST_RATE;
+    let want: number;
+    if (end <= zero) want = sign * RATED_W;
+    else if (start >= zero + rampSeconds && end <= zeroEnd - T0) want = 0;
+    else if (start <= zero && zero + rampSeconds <= end)
+      want = (sign * RATED_W * (zero - start + rampSeconds / 2)) / POST_RATE;
+    else continue;
+    t.ok(Math.abs(w - want) <= 1, `DER reading ${start}..${end}: ${w} W (expected ${want.toFixed(1)})`);
+    t.ok(
+      Math.abs((site[i]?.[3] ?? Number.NaN) + w) <= 1,
+      'the site is the inverse of the DER (no other load)',
+    );
+  }
+}
+
 /**
  * Brings a change to the client: by Notification for a subscription client (at once), else by the
  * next program poll (within pollRate). Returns the tick that took it in and how long it took.
@@ -437,12 +545,21 @@ for (const p of LIMIT_PROCEDURES) {
   const how = p.subscribed ? 'subscription client' : 'polling client';
   t.test(`${p.id}: ${p.title} (${p.mode}, ${p.kind} control, ${how})`, async (t) => {
     const pollRate = p.subscribed ? SUBSCRIBED_POLL : 60;
+    const defaults = p.kind === 'active' ? activeDefault(p.mode) : TS5573_DEFAULT;
     const l = await lab(t, {
       pollRate,
+      postRate: POST_RATE,
       endDevices: [{ lfdi: DEVICE_LFDI }],
-      programs: [program('a0', 0, TS5573_DEFAULT)],
+      programs: [program('a0', 0, defaults)],
     });
     await l.client.register();
+    // The active-limit procedures, and the default export and import limit ones, run a simulated DER at
+    // full power: a generator for the export and generation limits, a load for the import and load limits.
+    const sign = p.mode === 'opModExpLimW' || p.mode === 'opModGenLimW' ? 1 : -1;
+    const simulated = p.kind === 'active' || p.mode === 'opModExpLimW' || p.mode === 'opModImpLimW';
+    const der = simulated
+      ? await l.startDer({ ratedW: RATED_W, ratedLoadW: RATED_W, desiredW: sign * RATED_W })
+      : undefined;
     if (p.subscribed) {
       await l.subscribe('/derp/1/derc');
       await l.subscribe('/derp/1/dderc');
@@ -456,12 +573,16 @@ for (const p of LIMIT_PROCEDURES) {
     const first = await l.runUntil(T0);
     t.same(limitOf(first.at(-1), p.mode), [RATED_W * 2, 'event'], 'the 200 % control is in effect');
     const untouched = p.mode === 'opModExpLimW' ? 'opModImpLimW' : 'opModExpLimW';
-    t.same(limitOf(first.at(-1), untouched), [0, 'default'], 'other modes keep the TS 5573 default');
+    t.same(
+      limitOf(first.at(-1), untouched),
+      [defaults.DERControlBase[untouched]?.value, 'default'],
+      'other modes keep the default control',
+    );
     const waitLimit = p.subscribed ? 0 : pollRate;
 
     if (p.kind === 'active') {
       // (a, b, c) a 0 W control now, superseding the 200 % one.
-      l.at(T0 + 90);
+      await l.runUntil(T0 + 90);
       l.sep.addDERControl('/derp/1', {
         mRID: 'c000',
         interval: { start: T0 + 90, duration: 300 },
@@ -484,6 +605,10 @@ for (const p of LIMIT_PROCEDURES) {
       );
       const fallback = p.mode === 'opModImpLimW' || p.mode === 'opModExpLimW' ? [0, 'default'] : null;
       t.same(limitOf(end.at(-1), p.mode), fallback, 'back to the default control');
+      checkPowerReadings(t, l, sign, T0 + startedAt, T0 + 90 + 300);
+      // After the 0 W control, the default's 0 W import/export limit keeps the DER at 0; a generation or
+      // load limit has no default, so the DER ramps back to full power.
+      t.equal(der?.derW, fallback === null ? sign * RATED_W : 0, 'DER power after the 0 W control');
       return;
     }
 
@@ -502,9 +627,19 @@ for (const p of LIMIT_PROCEDURES) {
     // (c, d) the active control is cancelled: the 30 % default applies.
     l.at(l.now() + 10);
     l.sep.cancelDERControl('/derp/1/derc/1');
+    const cancelledFrom = l.now();
     const [cancelled, took] = await propagate(l, p, pollRate);
     t.same(limitOf(cancelled, p.mode), [RATED_W * 0.3, 'default'], 'the default limit after cancellation');
     t.ok(took <= waitLimit, `cancellation taken in after ${took} s`);
+    if (der !== undefined) {
+      // (d) "DER should ramp down to 30 % at the rate of setGradW (0.27 %/s)": 13.5 W/s for 5 kW, so
+      // 100 s after the cancellation it has come down 1350 W, and after 260 s it is at 30 %.
+      const tc = cancelledFrom + took;
+      await l.runUntil(tc + 100);
+      t.ok(Math.abs(der.derW - sign * (RATED_W - 1350)) < 1e-6, `ramping at setGradW 27: ${der.derW} W`);
+      await l.runUntil(tc + 260);
+      t.equal(der.derW, sign * RATED_W * 0.3, 'at the 30 % default limit');
+    }
     t.same(
       l.responses('c200').map(([s]) => s),
       [1, 2, 6],

@@ -1,7 +1,8 @@
 /**
  * Conditional subscriptions (IEEE 2030.5-2018 §9, sep.xsd `Subscription.Condition`): the test server
- * notifies a subscriber with a Condition only when the monitored reading value crosses one of the
- * thresholds, and refuses Conditions it cannot honour. The rules (`server/condition.ts`) are tested as
+ * notifies a subscriber with a Condition only when a Reading value the change brings is outside the
+ * thresholds (level-triggered, each reading on its own, as the CSIP-AUS reference server does), and
+ * refuses Conditions it cannot honour. The rules (`server/condition.ts`) are tested as
  * tables, then end to end over mutual CCM-8 TLS: our client subscribes with a Condition through a TLS
  * notification listener, the server's readings change on the virtual clock, and both the notify and
  * the no-notify cases are checked against an unconditional subscription to the same list.
@@ -10,23 +11,24 @@ import { isMeterkitError } from '@meterkit/core';
 import t from 'tap';
 import { SepClient } from '../src/client/client.js';
 import { startNotificationListener } from '../src/client/listener.js';
+import { loopbackTransport } from '../src/client/loopback.js';
 import { createSepHttpTransport } from '../src/client/transport.js';
 import { lfdiFromCertificate } from '../src/ids.js';
 import { createTestPki } from '../src/pki/test-pki.js';
 import { handleAdmin } from '../src/server/admin.js';
 import {
   conditionMet,
+  outsideThresholds,
   parseCondition,
-  readingValueOf,
+  readingValuesOf,
   type SubscriptionCondition,
-  thresholdZone,
 } from '../src/server/condition.js';
 import { startSepServer } from '../src/server/listen.js';
 import { SepTestServer } from '../src/server/server.js';
 
 const BAND: SubscriptionCondition = { attributeIdentifier: 0, lowerThreshold: 50, upperThreshold: 200 };
 
-t.test('Condition: parsing, zones and crossings', async (t) => {
+t.test('Condition: parsing and the level-triggered rule', async (t) => {
   t.same(parseCondition({ attributeIdentifier: 0, lowerThreshold: -5, upperThreshold: 5 }), {
     attributeIdentifier: 0,
     lowerThreshold: -5,
@@ -49,49 +51,57 @@ t.test('Condition: parsing, zones and crossings', async (t) => {
     }
   }
   t.same(
-    [49, 50, 200, 201].map((v) => thresholdZone(BAND, v)),
-    ['below', 'within', 'within', 'above'],
+    [49, 50, 200, 201].map((v) => outsideThresholds(BAND, v)),
+    [true, false, false, true],
     'the thresholds themselves are inside the band',
   );
-  // [previous zone, new value, notify?]
-  const table: [ReturnType<typeof thresholdZone>, number, boolean][] = [
-    ['within', 150, false],
-    ['within', 250, true],
-    ['above', 260, false],
-    ['above', 120, false],
-    ['within', 10, true],
-    ['below', 5, false],
-    ['below', 300, true],
-    ['above', 0, true],
+  // [values a change brings, notify?]: any value outside the band, whatever came before.
+  const table: [number[], boolean][] = [
+    [[150], false],
+    [[250], true],
+    [[260], true],
+    [[10], true],
+    [[120, 60], false],
+    [[120, 300], true],
+    [[], false],
   ];
-  for (const [prev, value, want] of table)
-    t.equal(conditionMet(BAND, prev, value), want, `${prev} → ${value}`);
+  for (const [values, want] of table) t.equal(conditionMet(BAND, values), want, `[${values}]`);
 });
 
-t.test('Condition: the monitored reading value of each resource type', async (t) => {
-  const r = (value: number, start?: number) => ({
-    value,
-    ...(start === undefined ? {} : { timePeriod: { start: BigInt(start), duration: 60 } }),
+t.test('Condition: the Reading values of each resource type', async (t) => {
+  const r = (value: number) => ({ value, timePeriod: { start: 100n, duration: 60 } });
+  const mmr = (...values: number[]) => ({
+    mRID: 'aa',
+    Reading: r(values[0] as number),
+    MirrorReadingSet: [{ Reading: values.slice(1).map(r) }, {}],
   });
-  t.equal(readingValueOf({ type: 'Reading', resource: r(7) }), 7);
-  t.equal(readingValueOf({ type: 'Reading', resource: {} }), undefined);
-  t.equal(
-    readingValueOf({ type: 'ReadingList', resource: { Reading: [r(1, 100), r(3, 300), r(2, 200)] } }),
-    3,
-    'the latest Reading of a list',
+  t.same(readingValuesOf({ type: 'Reading', resource: r(7) }), [7]);
+  t.same(readingValuesOf({ type: 'Reading', resource: {} }), []);
+  t.same(readingValuesOf({ type: 'Reading', resource: { value: 2 ** 48 } }), [], 'not an Int48');
+  t.same(readingValuesOf({ type: 'ReadingList', resource: { Reading: [r(1), r(3), r(2)] } }), [1, 3, 2]);
+  t.same(readingValuesOf({ type: 'ReadingList', resource: {} }), []);
+  t.same(readingValuesOf({ type: 'MirrorReadingSet', resource: { Reading: [r(8)] } }), [8]);
+  t.same(readingValuesOf({ type: 'MirrorMeterReading', resource: mmr(9, 1, 6) }), [9, 1, 6]);
+  t.same(readingValuesOf({ type: 'MirrorMeterReading', resource: { mRID: 'aa' } }), []);
+  t.same(
+    readingValuesOf({ type: 'MirrorUsagePoint', resource: { MirrorMeterReading: [mmr(1), mmr(2, 3)] } }),
+    [1, 2, 3],
+    'every MirrorMeterReading of a MirrorUsagePoint',
   );
-  t.equal(readingValueOf({ type: 'ReadingList', resource: { Reading: [r(4), r(5)] } }), 4, 'first on ties');
-  t.equal(readingValueOf({ type: 'ReadingList', resource: {} }), undefined);
-  t.equal(readingValueOf({ type: 'MirrorMeterReading', resource: { Reading: r(9) } }), 9);
-  t.equal(
-    readingValueOf({
-      type: 'MirrorMeterReading',
-      resource: { MirrorReadingSet: [{ Reading: [r(1, 10)] }, { Reading: [r(6, 20)] }, {}] },
+  t.same(
+    readingValuesOf({ type: 'MirrorMeterReadingList', resource: { MirrorMeterReading: [mmr(4)] } }),
+    [4],
+  );
+  t.same(
+    readingValuesOf({
+      type: 'MirrorUsagePointList',
+      resource: { MirrorUsagePoint: [{ MirrorMeterReading: [mmr(5)] }, {}] },
     }),
-    6,
+    [5],
   );
-  t.equal(readingValueOf({ type: 'MirrorReadingSet', resource: { Reading: [r(8, 1)] } }), 8);
-  t.equal(readingValueOf({ type: 'DERControlList', resource: {} }), undefined);
+  t.same(readingValuesOf({ type: 'MirrorUsagePoint', resource: {} }), []);
+  t.same(readingValuesOf({ type: 'MirrorUsagePointList', resource: {} }), []);
+  t.same(readingValuesOf({ type: 'DERControlList', resource: {} }), []);
 });
 
 const T0 = 1_765_000_000;
@@ -158,8 +168,8 @@ t.test('conditional subscriptions over mutual CCM-8 TLS: notify and no-notify', 
   const stored = sep.representation(conditional, LFDI)?.resource as { Condition?: unknown };
   t.same(stored.Condition, BAND, 'the Condition is stored with the Subscription');
 
-  // Readings arrive one a minute: 150 (inside), 250 (crosses the upper threshold), 260 (still above),
-  // 120 (back inside), 10 (crosses the lower one), 300 (jumps from below to above).
+  // Readings arrive one a minute: 150 (inside), 250 (above the upper threshold), 260 (still above),
+  // 120 (back inside), 10 (below the lower one), 300 (above again).
   const values = [150, 250, 260, 120, 10, 300];
   for (const [i, value] of values.entries()) {
     vt = T0 + 60 * (i + 1);
@@ -179,8 +189,8 @@ t.test('conditional subscriptions over mutual CCM-8 TLS: notify and no-notify', 
   };
   t.same(
     about(conditional).map(latest),
-    [250, 10, 300],
-    'notified only when a threshold is crossed outwards',
+    [250, 260, 10, 300],
+    'notified for each reading outside the band, and only those',
   );
   t.same(about(plain).map(latest), values, 'the unconditional subscription hears every change');
   t.same(about(noValues), [], 'a resource without reading values never meets the condition');
@@ -192,8 +202,8 @@ t.test('conditional subscriptions over mutual CCM-8 TLS: notify and no-notify', 
   }
   t.same(
     about(single).map((n) => (n['Resource'] as { resource: { value: number } }).resource.value),
-    [201, 40],
-    'a Reading at a threshold is inside; 201 and 40 cross',
+    [201, 500, 40],
+    'a Reading at a threshold is inside; 201, 500 and 40 are outside',
   );
   t.ok(
     sep.exchanges.filter((e) => e.direction === 'notification').every((e) => e.status === 204),
@@ -290,7 +300,7 @@ t.test('a stored Subscription whose Condition does not parse stays silent', asyn
     ],
     lists: [{ href: '/r', type: 'ReadingList', items: ['/r/1'], subscribable: 3 }],
   });
-  sep.updateResource('/cfg/sub/1', { limit: 2 }); // any change below a SubscriptionList re-reads them
+  // Configured subscriptions are active from the start, without any change under a SubscriptionList.
   t.same(
     sep.activeSubscriptions().map((s) => [s.href, s.condition?.lowerThreshold]),
     [
@@ -298,23 +308,93 @@ t.test('a stored Subscription whose Condition does not parse stays silent', asyn
       ['/cfg/sub/2', undefined],
     ],
   );
-  sep.takeNotifications();
+  t.same(sep.takeNotifications(), [], 'nothing queued at start');
   const add = (value: number, start: number) => {
     sep.addListEntry('/r', { value, timePeriod: { start, duration: 1 } });
     return sep.takeNotifications().map((n) => n.subscription.href);
   };
   t.same(add(1_000_000, 200), ['/cfg/sub/2'], 'only the unconditional subscription is notified');
-  // A Condition changed in place (PUT) starts again from the band the reading is in now (above).
+  // A Condition changed in place (PUT) applies from the next change on.
   sep.updateResource('/cfg/sub/1', {
     Condition: { attributeIdentifier: 0, lowerThreshold: 0, upperThreshold: 10 },
   });
   sep.takeNotifications();
-  t.same(add(2_000_000, 300), ['/cfg/sub/2'], 'still above the new band: no crossing');
-  t.same(add(5, 400), ['/cfg/sub/2'], 'back inside: no notification');
-  t.same(add(50, 500), ['/cfg/sub/1', '/cfg/sub/2'], 'crossing the new upper threshold notifies');
+  t.same(add(2_000_000, 300), ['/cfg/sub/1', '/cfg/sub/2'], 'above the new band: notified');
+  t.same(add(5, 400), ['/cfg/sub/2'], 'inside: no notification');
+  t.same(add(50, 500), ['/cfg/sub/1', '/cfg/sub/2'], 'above again: notified again');
   sep.deleteResource('/cfg/sub/1');
   t.same(
     sep.activeSubscriptions().map((s) => s.href),
     ['/cfg/sub/2'],
+  );
+});
+
+t.test('conditional subscription on a MirrorUsagePoint: each MirrorMeterReading is evaluated', async (t) => {
+  let vt = T0;
+  const sep = new SepTestServer({ endDevices: [{ lfdi: LFDI }] }, { clock: () => vt });
+  const client = new SepClient({
+    transport: loopbackTransport((r) => sep.handle(r), LFDI),
+    lfdi: LFDI,
+    clock: () => vt,
+  });
+  await client.register();
+  const reading = (mRID: string, value: number) => ({
+    mRID,
+    Reading: { timePeriod: { start: BigInt(vt), duration: 60 }, value },
+  });
+  const mup = await client.postMirrorUsagePoint({
+    mRID: 'ab01',
+    roleFlags: '03',
+    serviceCategoryKind: 0,
+    status: 1,
+    MirrorMeterReading: [
+      { mRID: 'ab02', ReadingType: { kind: 37, uom: 38 } },
+      { mRID: 'ab03', ReadingType: { kind: 37, uom: 38 } },
+    ],
+  });
+  // Site power band: -2 kW .. +3 kW (watts).
+  const band = { attributeIdentifier: 0, lowerThreshold: -2000, upperThreshold: 3000 };
+  const sub = await client.subscribe(mup, 'http://127.0.0.1:9/n', { limit: 1, condition: band });
+  const listSub = await client.subscribe('/mup', 'http://127.0.0.1:9/n', { limit: 1, condition: band });
+  sep.takeNotifications();
+  const post = async (values: [number, number]) => {
+    vt += 60;
+    await client.postMirrorMeterReadings(mup, [reading('ab02', values[0]), reading('ab03', values[1])]);
+    return sep.takeNotifications().map((n) => n.subscription.href);
+  };
+  t.same(await post([100, 2500]), [], 'both readings inside the band');
+  t.same(await post([100, 3500]), [sub, listSub], 'the second MirrorMeterReading is above the band');
+  t.same(await post([-2500, 0]), [sub, listSub], 'the first is below it');
+  t.same(await post([3000, -2000]), [], 'at the thresholds: inside');
+  vt += 60;
+  await client.postMirrorMeterReadings(mup, [reading('ab03', 9000)]);
+  t.same(
+    sep.takeNotifications().map((n) => n.subscription.href),
+    [sub, listSub],
+    'a single MirrorMeterReading posted alone',
+  );
+  // The posted readings update their MirrorMeterReadings and keep the ReadingType.
+  const stored = sep.representation(mup, LFDI)?.resource as {
+    MirrorMeterReading: { mRID: string; ReadingType?: unknown; Reading?: { value: number } }[];
+  };
+  t.same(
+    stored.MirrorMeterReading.map((m) => [m.mRID, m.ReadingType !== undefined, m.Reading?.value]),
+    [
+      ['ab02', true, 3000],
+      ['ab03', true, 9000],
+    ],
+  );
+  // Re-posting the MirrorUsagePoint (same mRID) with a reading outside the band notifies too.
+  vt += 60;
+  await client.postMirrorUsagePoint({
+    mRID: 'ab01',
+    roleFlags: '03',
+    serviceCategoryKind: 0,
+    status: 1,
+    MirrorMeterReading: [reading('ab02', -5000)],
+  });
+  t.same(
+    sep.takeNotifications().map((n) => n.subscription.href),
+    [sub, listSub],
   );
 });

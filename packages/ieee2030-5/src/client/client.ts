@@ -20,7 +20,9 @@ import { toResponseResource } from '../scheduler/response.js';
 import { DerScheduler, type DerSchedulerOptions } from '../scheduler/scheduler.js';
 import type { EventResponse, SchedulerDERProgram, SchedulerTick } from '../scheduler/types.js';
 import { decodeXml, encodeXml } from '../xml/codec.js';
+import type { DerPowerModel, PowerReadings } from './der-sim.js';
 import { type DerCondition, derSettingsFor, derStatusFor } from './der-state.js';
+import { activePowerMirrorUsagePoint, activePowerReading } from './telemetry.js';
 import type { SepClientResponse, SepClientTransport } from './transport.js';
 
 type Fields = Record<string, unknown>;
@@ -57,7 +59,7 @@ export interface SepClientOptions {
 export interface SubscribeOptions {
   /** Most list entries per Notification (default 16; 0 = change notifications without a representation). */
   readonly limit?: number;
-  /** Notify only when the reading value crosses these thresholds (sep.xsd `Condition`). */
+  /** Notify only for changes bringing a Reading value outside these thresholds (sep.xsd `Condition`). */
   readonly condition?: Condition;
 }
 
@@ -90,6 +92,35 @@ export interface ClientTick {
   readonly posted: readonly { readonly response: EventResponse; readonly status: number }[];
   /** Whether the DER programs were polled during this tick. */
   readonly polled: boolean;
+  /** The power readings POSTed during this tick (`startPowerTelemetry`), if they were due. */
+  readonly telemetry?: TelemetryPost;
+}
+
+/** Options of `SepClient.startPowerTelemetry` (IEEE 2030.5-2018 Metering Mirror; CSIP-AUS site and DER telemetry). */
+export interface PowerTelemetryOptions {
+  /** mRIDs (HexBinary128 hex text) of the site MirrorUsagePoint and its MirrorMeterReading (default: from the LFDI). */
+  readonly siteMRID?: string;
+  readonly siteReadingMRID?: string;
+  /** mRIDs of the DER MirrorUsagePoint and its MirrorMeterReading (default: from the LFDI). */
+  readonly derMRID?: string;
+  readonly derReadingMRID?: string;
+}
+
+/** One telemetry post (IEEE 2030.5-2018 Metering Mirror, sep.xsd `MirrorMeterReading`): the averaged readings and the HTTP status of each POST (0 = network failure). */
+export interface TelemetryPost {
+  readonly at: number;
+  readonly readings: PowerReadings;
+  readonly siteStatus: number;
+  readonly derStatus: number;
+}
+
+interface TelemetryState {
+  readonly der: DerPowerModel;
+  readonly siteHref: string;
+  readonly derHref: string;
+  readonly siteReadingMRID: string;
+  readonly derReadingMRID: string;
+  next: number;
 }
 
 const DEFAULT_POLL = 900;
@@ -138,6 +169,7 @@ export class SepClient {
   private unsent: EventResponse[] = [];
   private reportedStatus: string | undefined;
   private reportedSettings: string | undefined;
+  private telemetry: TelemetryState | undefined;
   /** Programs as last polled, in FunctionSetAssignments order. */
   programs: SchedulerDERProgram[] = [];
   /** Every resource href the program poll read (FSA lists, program lists, programs, control lists). */
@@ -542,6 +574,7 @@ export class SepClient {
     }
     const schedule = this.scheduler.tick(this.now());
     this.lastTick = schedule;
+    this.telemetry?.der.apply(schedule, this.now());
     const posted: { response: EventResponse; status: number }[] = [];
     const due = [...this.unsent, ...schedule.responses];
     this.unsent = [];
@@ -561,7 +594,8 @@ export class SepClient {
       if (status === 0 || status >= 500) this.unsent.push(r);
       posted.push({ response: r, status });
     }
-    return { schedule, posted, polled };
+    const telemetry = await this.postTelemetryIfDue(this.now());
+    return { schedule, posted, polled, ...(telemetry === undefined ? {} : { telemetry }) };
   }
 
   /** Responses whose POST failed (network error or 5xx); they are sent again on the next `tick`. */
@@ -581,6 +615,7 @@ export class SepClient {
     };
     consider(this.nextPoll);
     for (const w of this.watched.values()) consider(w.next);
+    consider(this.telemetry?.next);
     return next;
   }
 
@@ -751,6 +786,74 @@ export class SepClient {
       type: 'MirrorMeterReadingList',
       resource: { all: readings.length, results: readings.length, MirrorMeterReading: readings },
     });
+  }
+
+  /**
+   * Starts CSIP-AUS power telemetry from `der` (IEEE 2030.5-2018 Metering Mirror; CSIP-AUS ALL-06/10, the
+   * GEN/LOA "site and DER active power" criteria): POSTs a site and a DER MirrorUsagePoint for average
+   * active power (`activePowerMirrorUsagePoint`), then every `tick` hands the controls in effect to `der`
+   * (`DerPowerModel.apply`) and, each time the EndDevice's postRate has elapsed since the last post, POSTs
+   * the site and DER averages since then (`activePowerReading`). Returns the two MirrorUsagePoint hrefs.
+   * Telemetry that cannot be POSTed is dropped (the next interval starts anyway); `tick` reports the statuses.
+   */
+  async startPowerTelemetry(
+    der: DerPowerModel,
+    options: PowerTelemetryOptions = {},
+  ): Promise<{ site: string; der: string }> {
+    this.requireEndDevice();
+    const base = this.lfdi.slice(0, 28);
+    const siteMRID = options.siteMRID ?? `${base}5001`;
+    const siteReadingMRID = options.siteReadingMRID ?? `${base}5002`;
+    const derMRID = options.derMRID ?? `${base}d001`;
+    const derReadingMRID = options.derReadingMRID ?? `${base}d002`;
+    const intervalLength = this.postRate;
+    const siteHref = await this.postMirrorUsagePoint(
+      activePowerMirrorUsagePoint({
+        role: 'site',
+        mRID: siteMRID,
+        readingMRID: siteReadingMRID,
+        intervalLength,
+      }),
+    );
+    const derHref = await this.postMirrorUsagePoint(
+      activePowerMirrorUsagePoint({
+        role: 'der',
+        mRID: derMRID,
+        readingMRID: derReadingMRID,
+        intervalLength,
+      }),
+    );
+    const now = this.now();
+    if (this.lastTick !== undefined) der.apply(this.lastTick, now);
+    der.takeReadings(now); // the first interval starts now
+    this.telemetry = { der, siteHref, derHref, siteReadingMRID, derReadingMRID, next: now + intervalLength };
+    return { site: siteHref, der: derHref };
+  }
+
+  /** Stops the telemetry `startPowerTelemetry` started (the MirrorUsagePoints stay on the server). */
+  stopPowerTelemetry(): void {
+    this.telemetry = undefined;
+  }
+
+  private async postTelemetryIfDue(now: number): Promise<TelemetryPost | undefined> {
+    const tm = this.telemetry;
+    if (tm === undefined || now < tm.next) return undefined;
+    const readings = tm.der.takeReadings(now);
+    const post = async (href: string, mRID: string, watts: number): Promise<number> => {
+      try {
+        const doc = {
+          type: 'MirrorMeterReading',
+          resource: activePowerReading(mRID, watts, readings.start, readings.duration),
+        };
+        return (await this.send('POST', href, doc)).status;
+      } catch {
+        return 0;
+      }
+    };
+    const siteStatus = await post(tm.siteHref, tm.siteReadingMRID, readings.siteW);
+    const derStatus = await post(tm.derHref, tm.derReadingMRID, readings.derW);
+    tm.next = now + this.postRate;
+    return { at: now, readings, siteStatus, derStatus };
   }
 
   /** POSTs a LogEvent to the EndDevice's LogEventList (CSIP BASIC-027 alarms). Returns its href. */

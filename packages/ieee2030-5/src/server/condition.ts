@@ -3,12 +3,13 @@
  * Subscription may carry a Condition on the monitored attribute (attributeIdentifier 0 = the Reading
  * value) with a lower and an upper threshold; the server then notifies only when the condition is met.
  *
- * Our reading of the condition (sep.xsd only says "a condition that must be satisfied for the
- * Notification to be triggered"): it is met when the reading value leaves the band
- * [lowerThreshold, upperThreshold], i.e. when it crosses the upper threshold upwards or the lower
- * threshold downwards, or jumps from one side of the band to the other. It is edge-triggered: a
- * value that stays beyond the same threshold does not notify again, a value back inside the band
- * does not notify, and the next crossing does.
+ * The rule (see docs/server.md for the sources): sep.xsd calls the Condition "a condition that must be
+ * satisfied for the Notification to be triggered"; the CSIP-AUS reference server (bsgip/envoy) evaluates it
+ * on each Reading a change brings and keeps the readings whose value is strictly below lowerThreshold or
+ * strictly above upperThreshold. We do the same: a change meets the condition when any Reading it brings
+ * (a posted or updated Reading, each MirrorMeterReading of a MirrorUsagePoint post, each Reading of a
+ * MirrorReadingSet) has a value outside [lowerThreshold, upperThreshold]. It is level-triggered: every
+ * such change notifies, whatever the previous value was.
  */
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import type { SepDocument } from '../http/document.js';
@@ -28,9 +29,6 @@ export const ConditionAttribute = {
   /** 0: the value of a Reading. */
   ReadingValue: 0,
 } as const;
-
-/** Where a reading value lies relative to a Condition's thresholds (IEEE 2030.5-2018 §9, sep.xsd `Condition`). */
-export type ThresholdZone = 'below' | 'within' | 'above';
 
 const INT48_MIN = -(2 ** 47);
 const INT48_MAX = 2 ** 47 - 1;
@@ -71,64 +69,63 @@ export function parseCondition(value: unknown): SubscriptionCondition {
   return { attributeIdentifier: id, lowerThreshold: lower, upperThreshold: upper };
 }
 
-/** The zone of `value` relative to the thresholds (IEEE 2030.5-2018 §9, sep.xsd `Condition`). */
-export function thresholdZone(condition: SubscriptionCondition, value: number): ThresholdZone {
-  if (value < condition.lowerThreshold) return 'below';
-  if (value > condition.upperThreshold) return 'above';
-  return 'within';
+/** Whether `value` is outside the band [lowerThreshold, upperThreshold] (the thresholds themselves are inside). */
+export function outsideThresholds(condition: SubscriptionCondition, value: number): boolean {
+  return value < condition.lowerThreshold || value > condition.upperThreshold;
 }
 
 /**
- * Whether a change that moved the reading from zone `previous` to `value` meets the condition: the value is
- * beyond a threshold and was not beyond the same one before (see the module comment).
+ * Whether a change bringing the reading values `values` meets the condition (IEEE 2030.5-2018 §9, sep.xsd
+ * `Condition`): at least one of them is outside the thresholds. A change without reading values never
+ * meets it.
  */
-export function conditionMet(
-  condition: SubscriptionCondition,
-  previous: ThresholdZone,
-  value: number,
-): boolean {
-  const zone = thresholdZone(condition, value);
-  return zone !== 'within' && zone !== previous;
+export function conditionMet(condition: SubscriptionCondition, values: readonly number[]): boolean {
+  return values.some((v) => outsideThresholds(condition, v));
 }
 
 type Fields = Record<string, unknown>;
 
-function startOf(r: Fields): bigint | number {
-  const s = (r['timePeriod'] as { start?: unknown } | undefined)?.start;
-  return typeof s === 'bigint' || typeof s === 'number' ? s : Number.NEGATIVE_INFINITY;
+function readingValue(r: unknown): number[] {
+  const v = (r as Fields | undefined)?.['value'];
+  return isInt48(v) ? [v] : [];
 }
 
-/** The value of the most recent Reading among `readings` (latest timePeriod.start; the first on ties). */
-function latestValue(readings: readonly Fields[]): number | undefined {
-  let best: Fields | undefined;
-  for (const r of readings) {
-    if (!isInt48(r['value'])) continue;
-    if (best === undefined || startOf(r) > startOf(best)) best = r;
-  }
-  return best?.['value'] as number | undefined;
+function readingsValues(list: unknown): number[] {
+  return Array.isArray(list) ? list.flatMap(readingValue) : [];
+}
+
+function mirrorMeterReadingValues(m: Fields): number[] {
+  const sets = Array.isArray(m['MirrorReadingSet']) ? (m['MirrorReadingSet'] as Fields[]) : [];
+  return [...readingValue(m['Reading']), ...sets.flatMap((s) => readingsValues(s['Reading']))];
 }
 
 /**
- * The monitored Reading value of a resource representation (attributeIdentifier 0): a `Reading`'s value;
- * for a `ReadingList`, the latest Reading's; for a `MirrorMeterReading`, its Reading's or else the latest
- * in its MirrorReadingSets; for a `MirrorReadingSet`, the latest of its Readings. `undefined` when the
- * resource carries no reading value.
+ * The Reading values a resource representation carries (attributeIdentifier 0), each of them: a `Reading`'s
+ * value; every Reading of a `ReadingList` or `MirrorReadingSet`; a `MirrorMeterReading`'s
+ * Reading and the Readings of its MirrorReadingSets; the same for each MirrorMeterReading of a
+ * `MirrorMeterReadingList` or `MirrorUsagePoint`, and of each MirrorUsagePoint of a `MirrorUsagePointList`.
+ * Empty for any other resource.
  */
-export function readingValueOf(doc: SepDocument): number | undefined {
+export function readingValuesOf(doc: SepDocument): number[] {
   const r = doc.resource;
+  const mmrs = (v: unknown): number[] =>
+    Array.isArray(v) ? (v as Fields[]).flatMap(mirrorMeterReadingValues) : [];
   switch (doc.type) {
     case 'Reading':
-      return isInt48(r['value']) ? r['value'] : undefined;
+      return readingValue(r);
     case 'ReadingList':
     case 'MirrorReadingSet':
-      return latestValue((r['Reading'] as Fields[] | undefined) ?? []);
-    case 'MirrorMeterReading': {
-      const own = (r['Reading'] as Fields | undefined)?.['value'];
-      if (isInt48(own)) return own;
-      const sets = (r['MirrorReadingSet'] as Fields[] | undefined) ?? [];
-      return latestValue(sets.flatMap((s) => (s['Reading'] as Fields[] | undefined) ?? []));
-    }
+      return readingsValues(r['Reading']);
+    case 'MirrorMeterReading':
+      return mirrorMeterReadingValues(r);
+    case 'MirrorMeterReadingList':
+    case 'MirrorUsagePoint':
+      return mmrs(r['MirrorMeterReading']);
+    case 'MirrorUsagePointList':
+      return Array.isArray(r['MirrorUsagePoint'])
+        ? (r['MirrorUsagePoint'] as Fields[]).flatMap((m) => mmrs(m['MirrorMeterReading']))
+        : [];
     default:
-      return undefined;
+      return [];
   }
 }

@@ -17,14 +17,7 @@ import { HttpStatus } from '../http/status.js';
 import { sfdiFromLfdi } from '../ids.js';
 import { complexType } from '../model/lookup.js';
 import { decodeXml, encodeXml } from '../xml/codec.js';
-import {
-  conditionMet,
-  parseCondition,
-  readingValueOf,
-  type SubscriptionCondition,
-  type ThresholdZone,
-  thresholdZone,
-} from './condition.js';
+import { conditionMet, parseCondition, readingValuesOf, type SubscriptionCondition } from './condition.js';
 import type { EndDeviceConfig, ProgramConfig, TestServerConfig } from './config.js';
 import type { Exchange } from './exchange.js';
 import { resourceFromJson } from './json.js';
@@ -147,8 +140,6 @@ export class SepTestServer {
   /** Every other resource clients POSTed or PUT (MUPs, readings, DER status, settings, log events). */
   readonly received: ReceivedResource[] = [];
   private readonly subscriptions = new Map<string, SubscriptionRecord>();
-  /** Per conditional subscription: the zone of the reading value at the last change (`condition.ts`). */
-  private readonly zones = new Map<string, { zone: ThresholdZone; condition: SubscriptionCondition }>();
   private outbox: OutgoingNotification[] = [];
   private readonly config: TestServerConfig;
   private readonly clock: () => number;
@@ -246,6 +237,8 @@ export class SepTestServer {
       if (d.registration === 'in-band') this.pendingInBand.set(lfdi, d);
       else this.registerEndDevice(d);
     }
+    // Subscriptions given in the configuration are active from the start (IEEE 2030.5-2018 §9).
+    this.syncSubscriptions();
   }
 
   // ---------------------------------------------------------------- admin methods
@@ -408,9 +401,9 @@ export class SepTestServer {
     if (node?.kind !== 'resource')
       throw new MeterkitError(ErrorCode.InvalidArgument, `no resource at ${href}`);
     const merged = { ...node.resource, ...resourceFromJson(node.type, fields).resource };
-    checked({ type: node.type, resource: merged });
+    const doc = checked({ type: node.type, resource: merged });
     node.resource = merged;
-    this.changed(href);
+    this.changed(href, doc);
   }
 
   /**
@@ -425,7 +418,7 @@ export class SepTestServer {
     const href = this.store.nextChild(listHref);
     this.store.putResource(href, doc);
     list.items.push(href);
-    this.changed(listHref);
+    this.changed(listHref, doc);
     return href;
   }
 
@@ -687,7 +680,7 @@ export class SepTestServer {
     if (this.store.ownerOf(node.href) === undefined && lfdi !== undefined)
       this.store.setOwner(node.href, lfdi);
     this.received.push({ href: node.href, lfdi, receivedAt: this.now(), method: 'PUT', document: doc });
-    this.changed(node.href);
+    this.changed(node.href, doc);
     return { status: HttpStatus.NoContent, headers: {} };
   }
 
@@ -732,7 +725,7 @@ export class SepTestServer {
     this.store.putResource(href, doc, options);
     if (lfdi !== undefined && this.store.ownerOf(href) === undefined) this.store.setOwner(href, lfdi);
     list.items.push(href);
-    this.changed(list.href);
+    this.changed(list.href, doc);
     return href;
   }
 
@@ -773,6 +766,7 @@ export class SepTestServer {
         this.canAccess(this.store.ownerOf(h), lfdi)
       ) {
         n.resource = { ...n.resource, ...r, href: h };
+        this.changed(h, doc);
         return h;
       }
     }
@@ -783,7 +777,7 @@ export class SepTestServer {
     });
     if (lfdi !== undefined) this.store.setOwner(href, lfdi);
     list.items.push(href);
-    this.changed(list.href);
+    this.changed(list.href, doc);
     return href;
   }
 
@@ -796,9 +790,14 @@ export class SepTestServer {
         ? [doc.resource]
         : ((doc.resource['MirrorMeterReading'] as Record<string, unknown>[] | undefined) ?? []);
     const current = (mup.resource['MirrorMeterReading'] as Record<string, unknown>[] | undefined) ?? [];
-    const merged = [...current.filter((m) => !readings.some((x) => x['mRID'] === m['mRID'])), ...readings];
+    // A posted MirrorMeterReading updates the one with its mRID (keeping its ReadingType) or is added.
+    const merged = current.map((m) => {
+      const update = readings.find((x) => x['mRID'] === m['mRID']);
+      return update === undefined ? m : { ...m, ...update };
+    });
+    for (const x of readings) if (!current.some((m) => m['mRID'] === x['mRID'])) merged.push(x);
     mup.resource = { ...mup.resource, MirrorMeterReading: merged };
-    this.changed(mupHref);
+    this.changed(mupHref, { type: 'MirrorMeterReadingList', resource: { MirrorMeterReading: readings } });
     return mupHref;
   }
 
@@ -838,8 +837,11 @@ export class SepTestServer {
       throw new HttpRefusal(HttpStatus.BadRequest, (e as Error).message);
     }
     // SubscribableType: 2 = conditional subscriptions only, 3 = both (sep.xsd `SubscribableResource`).
+    // MirrorUsagePoints and their list carry no `subscribable`: this server offers conditions on them
+    // (each MirrorMeterReading's Readings are evaluated, `condition.ts`).
     const subscribable = node.kind === 'list' ? node.subscribable : node.resource['subscribable'];
-    if (subscribable !== 2 && subscribable !== 3)
+    const mirror = node.type === 'MirrorUsagePoint' || node.type === 'MirrorUsagePointList';
+    if (!mirror && subscribable !== 2 && subscribable !== 3)
       throw new HttpRefusal(HttpStatus.BadRequest, `${target} does not support conditional subscriptions`);
   }
 
@@ -959,35 +961,15 @@ export class SepTestServer {
         ...conditionOf(r),
       };
       this.subscriptions.set(h, record);
-      const condition = record.condition;
-      const known = this.zones.get(h)?.condition;
-      if (
-        condition !== undefined &&
-        (known?.lowerThreshold !== condition.lowerThreshold ||
-          known.upperThreshold !== condition.upperThreshold)
-      ) {
-        // The band the reading is in when the subscription is made (or its Condition changed by a PUT):
-        // only later crossings notify.
-        const value = this.readingValue(record);
-        this.zones.set(h, {
-          zone: value === undefined ? 'within' : thresholdZone(condition, value),
-          condition,
-        });
-      }
     }
-    for (const h of [...this.zones.keys()])
-      if (this.subscriptions.get(h)?.condition === undefined) this.zones.delete(h);
   }
 
-  /** The monitored reading value of a subscription's resource as its subscriber sees it (`condition.ts`). */
-  private readingValue(sub: SubscriptionRecord): number | undefined {
-    const node = this.store.get(sub.subscribedResource);
-    if (node === undefined || node.kind === 'slot') return undefined;
-    return readingValueOf(this.represent(node, { start: 0, limit: 255 }, sub.lfdi));
-  }
-
-  /** Called after `href` changed: queues Notifications for its subscribers and its lists' subscribers. */
-  private changed(href: string): void {
+  /**
+   * Called after `href` changed: queues Notifications for its subscribers and its lists' subscribers.
+   * `delta` is what the change brought (a posted or updated resource, the posted MirrorMeterReadings); a
+   * conditional subscription is notified only when a Reading value in it meets the Condition (`condition.ts`).
+   */
+  private changed(href: string, delta?: SepDocument): void {
     if (href.endsWith('/sub') || /\/sub\/\d+$/.test(href)) this.syncSubscriptions();
     if (this.subscriptions.size === 0) return;
     const targets = new Set<string>([href]);
@@ -1002,13 +984,13 @@ export class SepTestServer {
         !this.canAccess(this.store.ownerOf(node.href), sub.lfdi)
       )
         continue;
-      if (sub.condition !== undefined) {
-        const value = this.readingValue(sub);
-        if (value === undefined) continue;
-        const met = conditionMet(sub.condition, this.zones.get(sub.href)?.zone ?? 'within', value);
-        this.zones.set(sub.href, { zone: thresholdZone(sub.condition, value), condition: sub.condition });
-        if (!met) continue;
-      }
+      if (
+        sub.condition !== undefined &&
+        (delta === undefined ||
+          !this.canAccess(this.store.ownerOf(href), sub.lfdi) ||
+          !conditionMet(sub.condition, readingValuesOf(delta)))
+      )
+        continue;
       let rep: SepDocument | undefined;
       if (node.kind === 'list') rep = this.represent(node, { start: 0, limit: sub.limit }, sub.lfdi);
       else if (sub.limit > 0) rep = this.represent(node, { start: 0, limit: 1 }, sub.lfdi);

@@ -18,7 +18,7 @@ export interface SubscriptionRecord {
   readonly notificationURI: string;
   /** Most list entries in a notification; 0 = no representation (simple change notification). */
   readonly limit: number;
-  /** The Subscription's Condition: notify only when the reading value crosses a threshold (`condition.ts`). */
+  /** The Subscription's Condition: notify only for changes bringing a Reading value outside the thresholds (`condition.ts`). */
   readonly condition?: SubscriptionCondition;
 }
 
