@@ -207,9 +207,16 @@ t.test('tampering with any single bit fails with the security error code', async
       for (let i = start; i < bytes.length; i++) positions.push(i);
       if (env.type === 'general-glo-ciphering' || env.type === 'general-ded-ciphering')
         for (let i = 2; i < 10; i++) positions.push(i);
+      // the recipient-system-title's octets: a changed one no longer names the receiver (329)
+      let recipientStart = -1;
+      let recipientEnd = -1;
       if (env.type === 'general-ciphering') {
         let at = 1;
         for (const f of [env.transactionId, env.originatorSystemTitle, env.recipientSystemTitle]) {
+          if (f === env.recipientSystemTitle) {
+            recipientStart = at + 1;
+            recipientEnd = at + 1 + f.length;
+          }
           for (let i = 0; i < f.length; i++) positions.push(at + 1 + i);
           at += 1 + f.length;
         }
@@ -218,6 +225,7 @@ t.test('tampering with any single bit fails with the security error code', async
       const tampered = Uint8Array.from(bytes);
       tampered[at]! ^= 1 << bit;
       let expected: number = ErrorCode.AuthenticationFailed;
+      if (at >= recipientStart && at < recipientEnd) expected = 329;
       if (at === start) {
         // the security control byte: A off is a policy violation, C on unsupported, reserved suites refused
         if (bit === 4) expected = 326;
@@ -372,7 +380,7 @@ t.test('envelope errors', async (t) => {
     () =>
       decipherApdu(
         receiver,
-        Uint8Array.of(0xdd, 1, 0, 8, ...CLIENT_ST, 0, 0, 0, 1, 0, 9, 5, 0x20, 0, 0, 0, 4),
+        Uint8Array.of(0xdd, 1, 0, 8, ...CLIENT_ST, 8, ...SERVER_ST, 0, 0, 1, 0, 9, 5, 0x20, 0, 0, 0, 4),
       ),
     { code: ErrorCode.ValueInvalid },
   );
@@ -380,7 +388,7 @@ t.test('envelope errors', async (t) => {
     () =>
       decipherApdu(
         receiver,
-        Uint8Array.of(0xdd, 1, 0, 8, ...CLIENT_ST, 0, 0, 0, 1, 1, 1, 0, 5, 0x20, 0, 0, 0, 4),
+        Uint8Array.of(0xdd, 1, 0, 8, ...CLIENT_ST, 8, ...SERVER_ST, 0, 0, 1, 1, 1, 0, 5, 0x20, 0, 0, 0, 4),
       ),
     { code: ErrorCode.ValueInvalid },
   );
@@ -388,7 +396,7 @@ t.test('envelope errors', async (t) => {
     () =>
       decipherApdu(
         receiver,
-        Uint8Array.of(0xdd, 1, 0, 8, ...CLIENT_ST, 0, 0, 0, 1, 2, 0, 0, 5, 0x20, 0, 0, 0, 4),
+        Uint8Array.of(0xdd, 1, 0, 8, ...CLIENT_ST, 8, ...SERVER_ST, 0, 0, 1, 2, 0, 0, 5, 0x20, 0, 0, 0, 4),
       ),
     { code: ErrorCode.KeyMissing },
   );

@@ -185,6 +185,54 @@ function readKeyInfo(r: Reader): KeyInfo | undefined {
  * APDU (trailing octets give `TrailingBytes`).
  */
 export function decodeCipheredApdu(bytes: Uint8Array, base = 0): CipheredApdu {
+  const tag0 = bytes[0];
+  if (tag0 === CipheredApduTag.GeneralGloCiphering || tag0 === CipheredApduTag.GeneralDedCiphering) {
+    const fast = decodeGeneralGloDedFast(bytes, tag0);
+    if (fast !== undefined) return fast;
+  }
+  return decodeCipheredApduChecked(bytes, base);
+}
+
+/**
+ * The hot path of `decodeCipheredApdu` for well-formed general-glo/ded-ciphering APDUs (the push
+ * form): index arithmetic without a `Reader`. Returns undefined for anything it does not fully
+ * accept (long lengths, short content, trailing octets...): the checked decoder then reads the
+ * APDU again and raises the precise error, so both paths accept exactly the same inputs.
+ */
+function decodeGeneralGloDedFast(bytes: Uint8Array, tag: number): GeneralGloDedCipheredApdu | undefined {
+  const n = bytes.length;
+  const stLen = bytes[1];
+  if (stLen === undefined || stLen >= 0x80) return undefined;
+  let p = 2 + stLen;
+  if (p + 1 > n) return undefined;
+  let len = bytes[p++]!;
+  if (len === 0x81) {
+    if (p + 1 > n) return undefined;
+    len = bytes[p++]!;
+  } else if (len === 0x82) {
+    if (p + 2 > n) return undefined;
+    len = (bytes[p]! << 8) | bytes[p + 1]!;
+    p += 2;
+  } else if (len >= 0x80) return undefined;
+  if (p + len !== n || len < 5) return undefined;
+  const securityControl = decodeSecurityControl(bytes[p]!);
+  const invocationCounter =
+    ((bytes[p + 1]! << 24) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 8) | bytes[p + 4]!) >>> 0;
+  const tagLength = securityControl.authentication ? GCM_TAG_LENGTH : 0;
+  if (len < 5 + tagLength) return undefined;
+  const end = n - tagLength;
+  return {
+    type: tag === CipheredApduTag.GeneralGloCiphering ? 'general-glo-ciphering' : 'general-ded-ciphering',
+    systemTitle: bytes.subarray(2, 2 + stLen),
+    securityControl,
+    invocationCounter,
+    ciphertext: bytes.subarray(p + 5, end),
+    authenticationTag: tagLength === 0 ? undefined : bytes.subarray(end, n),
+    raw: bytes,
+  };
+}
+
+function decodeCipheredApduChecked(bytes: Uint8Array, base: number): CipheredApdu {
   const r = new Reader(bytes, 0, bytes.length, base);
   const tag = r.u8('ciphered-apdu.tag');
   if (tag === CipheredApduTag.GeneralGloCiphering || tag === CipheredApduTag.GeneralDedCiphering) {
@@ -329,6 +377,13 @@ function writeKeyInfo(w: Writer, k: KeyInfo | undefined): void {
       writeOctetString(w, k.keyCipheredData);
       return;
   }
+}
+
+/** The encoded key-info OPTIONAL CHOICE of general-ciphering (IEC 62056-5-3 §8.2), presence flag included. */
+export function encodeKeyInfo(k: KeyInfo | undefined): Uint8Array {
+  const w = new Writer(16);
+  writeKeyInfo(w, k);
+  return w.finish();
 }
 
 /** Encodes a ciphered APDU envelope (IEC 62056-5-3 §8.2, §9.2.7.2.4); the inverse of `decodeCipheredApdu`. */

@@ -12,23 +12,27 @@
  * `tagVerified: false`.
  */
 import { randomBytes } from 'node:crypto';
-import { ErrorCode, MeterkitError } from '@meterkit/core';
+import { bytesEqual, ErrorCode, MeterkitError, toHex } from '@meterkit/core';
 import { DlmsErrorCode } from '../errors.js';
+import { allocateApduOutput } from './apdu-output.js';
+import { certifiedPeerKey, requireCertifiedPeerKey } from './certificate-validation.js';
 import {
   type CipheredApdu,
-  type CipheredContent,
   decodeCipheredApdu,
-  encodeCipheredApdu,
   encodeGeneralCipheringInformationFields,
+  encodeKeyInfo,
+  type GeneralCipheringApdu,
   type KeyInfo,
 } from './ciphered-apdu.js';
-import { serviceSpecificTagFor } from './ciphered-tags.js';
+import { CipheredApduTag, serviceSpecificTagFor } from './ciphered-tags.js';
+import { DlmsSecurityErrorCode } from './errors.js';
 import {
   GCM_TAG_LENGTH,
   type GcmKey,
   gcmDecrypt,
-  gcmEncrypt,
+  gcmEncryptInto,
   gcmKeystreamXor,
+  gcmKeystreamXorInto,
   importGcmKey,
   initializationVector,
 } from './gcm.js';
@@ -45,11 +49,11 @@ import {
   securityContextInternals,
 } from './security-context.js';
 import {
-  decodeSecurityControl,
   encodeSecurityControl,
   type ProtectionMode,
   protectionMode,
   type SecurityControl,
+  SecurityControlBit,
 } from './security-control.js';
 import { checkSecurityPolicy } from './security-policy.js';
 
@@ -69,7 +73,17 @@ export interface DecipherOptions {
   readonly replayCheck?: boolean;
   /** The sender's system title when the APDU does not carry one (default: the context's peer system title). */
   readonly senderSystemTitle?: Uint8Array;
+  /**
+   * general-ciphering: accept an APDU whose recipient-system-title is not the context's own
+   * system title (e.g. a gateway or monitor deciphering traffic addressed to a meter). Off by
+   * default: a mismatch raises `RecipientSystemTitleMismatch` (329). Without an own system title
+   * in the context there is nothing to compare and the field is not checked.
+   */
+  readonly allowRecipientMismatch?: boolean;
 }
+
+/** Shared default of `decipherApdu`'s options (no per-message object). */
+const NO_OPTIONS: DecipherOptions = Object.freeze({});
 
 /** The result of deciphering (IEC 62056-5-3 §9.2.7.2.4). */
 export interface DecipheredApdu {
@@ -110,6 +124,24 @@ function systemTitleOf(st: Uint8Array | undefined, what: string): Uint8Array {
   return st;
 }
 
+/**
+ * The recipient-system-title of general-ciphering must name us (IEC 62056-5-3 §9.2.7.2.4.3).
+ * Throws `RecipientSystemTitleMismatch` (329) otherwise; system titles are not secret, so the
+ * message shows both.
+ */
+function checkRecipientSystemTitle(ctx: SecurityContext, env: GeneralCipheringApdu): void {
+  const own = ctx.systemTitle;
+  const recipient = env.recipientSystemTitle;
+  if (own === undefined || bytesEqual(own, recipient)) return;
+  const at = recipient.buffer === env.raw.buffer ? recipient.byteOffset - env.raw.byteOffset : undefined;
+  throw new MeterkitError(
+    DlmsSecurityErrorCode.RecipientSystemTitleMismatch,
+    `recipient-system-title ${recipient.length === 0 ? '(empty)' : toHex(recipient)} is not our system title ${toHex(own)}`,
+    // the offset is that of the field's length octet
+    { offset: at === undefined ? undefined : at - 1, path: 'general-ciphering.recipient-system-title' },
+  );
+}
+
 function globalKeyFor(sc: SecurityControl): CipheringKeyName {
   return sc.broadcastKey ? 'global-broadcast-encryption-key' : 'global-unicast-encryption-key';
 }
@@ -120,49 +152,40 @@ function identifiedKeyName(keyId: number): CipheringKeyName {
   throw new MeterkitError(ErrorCode.ValueInvalid, `identified-key key-id ${keyId} is not 0 or 1`);
 }
 
-/** Resolves the key that deciphers `env` (IEC 62056-5-3 §9.2.7.2.4, Table 38 "keys used"). */
-function decipherKey(ctx: SecurityContext, env: CipheredApdu): { key: GcmKey; used: UsedKey } {
+/** Names the key that deciphers `env` (IEC 62056-5-3 §9.2.7.2.4, Table 38 "keys used"). */
+function decipherKeyName(env: CipheredApdu): UsedKey {
   if (env.type === 'service-specific-ciphering') {
-    const name = env.kind === 'ded' ? 'dedicated-key' : globalKeyFor(env.securityControl);
-    return { key: requireKey(ctx, name).gcm, used: name };
+    return env.kind === 'ded' ? 'dedicated-key' : globalKeyFor(env.securityControl);
   }
-  if (env.type === 'general-glo-ciphering' || env.type === 'general-ded-ciphering') {
-    const name = env.type === 'general-ded-ciphering' ? 'dedicated-key' : globalKeyFor(env.securityControl);
-    return { key: requireKey(ctx, name).gcm, used: name };
-  }
+  if (env.type === 'general-glo-ciphering') return globalKeyFor(env.securityControl);
+  if (env.type === 'general-ded-ciphering') return 'dedicated-key';
   const ki = env.keyInfo;
-  if (ki === undefined) {
-    const name = globalKeyFor(env.securityControl);
-    return { key: requireKey(ctx, name).gcm, used: name };
-  }
+  if (ki === undefined) return globalKeyFor(env.securityControl);
   switch (ki.type) {
-    case 'identified-key': {
-      const name = identifiedKeyName(ki.keyId);
-      return { key: requireKey(ctx, name).gcm, used: name };
-    }
-    case 'wrapped-key': {
-      if (ki.kekId !== 0)
-        throw new MeterkitError(
-          ErrorCode.ValueInvalid,
-          `wrapped-key kek-id ${ki.kekId} is not 0 (master key)`,
-        );
-      const kek = requireKey(ctx, 'master-key').raw;
-      return { key: importGcmKey(unwrapKey(kek, ki.keyCipheredData)), used: 'wrapped-key' };
-    }
+    case 'identified-key':
+      return identifiedKeyName(ki.keyId);
+    case 'wrapped-key':
+      return 'wrapped-key';
     case 'agreed-key':
-      return {
-        key: importGcmKey(
-          agreedKeyForRecipient(
-            ctx,
-            env.originatorSystemTitle,
-            env.recipientSystemTitle,
-            env.transactionId,
-            ki,
-          ),
-        ),
-        used: 'agreed-key',
-      };
+      return 'agreed-key';
   }
+}
+
+/** The key a general-ciphering APDU carries (wrapped) or agrees (IEC 62056-5-3 §9.2.7.2.4.3, §9.2.5). */
+function transportedKey(ctx: SecurityContext, env: GeneralCipheringApdu): GcmKey {
+  const ki = env.keyInfo;
+  if (ki?.type === 'wrapped-key') {
+    if (ki.kekId !== 0)
+      throw new MeterkitError(ErrorCode.ValueInvalid, `wrapped-key kek-id ${ki.kekId} is not 0 (master key)`);
+    const kek = requireKey(ctx, 'master-key').raw;
+    return importGcmKey(unwrapKey(kek, ki.keyCipheredData));
+  }
+  if (ki?.type === 'agreed-key') {
+    return importGcmKey(
+      agreedKeyForRecipient(ctx, env.originatorSystemTitle, env.recipientSystemTitle, env.transactionId, ki),
+    );
+  }
+  throw new MeterkitError(ErrorCode.ValueInvalid, 'general-ciphering carries no wrapped or agreed key');
 }
 
 function agreedKeyForRecipient(
@@ -186,22 +209,21 @@ function agreedKeyForRecipient(
   }
   const scheme = ki.keyParameters[0];
   if (scheme === 1) {
+    // a signed ephemeral key is checked with the originator's key, set directly or certified
+    const signed = ki.keyCipheredData.length > 2 * ctx.suite.coordinateLength;
     return onePassDiffieHellmanRecipient(
       ctx.suite,
       own,
       ki.keyCipheredData,
       originator,
       recipient,
-      ctx.peerSigningKey,
+      ctx.peerSigningKey ?? (signed ? certifiedPeerKey(ctx, 'digital-signature', originator) : undefined),
     );
   }
   if (scheme === 2) {
-    const peer = ctx.peerKeyAgreementKey;
-    if (peer === undefined)
-      throw new MeterkitError(
-        ErrorCode.KeyMissing,
-        "the peer's key agreement public key is not set in the security context",
-      );
+    const peer =
+      ctx.peerKeyAgreementKey ??
+      requireCertifiedPeerKey(ctx, 'key-agreement', originator, "the peer's key agreement public key");
     if (ki.keyCipheredData.length !== 0) {
       throw new MeterkitError(
         DlmsErrorCode.KeyAgreementFailed,
@@ -227,7 +249,7 @@ function agreedKeyForRecipient(
 export function decipherApdu(
   ctx: SecurityContext,
   bytes: Uint8Array,
-  options: DecipherOptions = {},
+  options: DecipherOptions = NO_OPTIONS,
 ): DecipheredApdu {
   return decipherEnvelope(ctx, decodeCipheredApdu(bytes), options);
 }
@@ -236,7 +258,7 @@ export function decipherApdu(
 export function decipherEnvelope(
   ctx: SecurityContext,
   env: CipheredApdu,
-  options: DecipherOptions = {},
+  options: DecipherOptions = NO_OPTIONS,
 ): DecipheredApdu {
   const sc = env.securityControl;
   securityHeaderSuite(sc);
@@ -246,12 +268,17 @@ export function decipherEnvelope(
   if (env.type === 'general-ciphering') {
     sender = systemTitleOf(env.originatorSystemTitle, 'originator-system-title');
     infoFields = env.informationFields;
+    if (options.allowRecipientMismatch !== true) checkRecipientSystemTitle(ctx, env);
   } else if (env.type === 'service-specific-ciphering' || env.systemTitle.length === 0) {
     sender = systemTitleOf(options.senderSystemTitle ?? ctx.peerSystemTitle, "the sender's system title");
   } else {
     sender = systemTitleOf(env.systemTitle, 'system-title');
   }
-  const { key, used } = decipherKey(ctx, env);
+  const used = decipherKeyName(env);
+  const key =
+    used === 'wrapped-key' || used === 'agreed-key'
+      ? transportedKey(ctx, env as GeneralCipheringApdu)
+      : requireKey(ctx, used).gcm;
   const ic = env.invocationCounter;
   const guard = options.replayCheck === false ? undefined : ctx.replay;
   guard?.check(used, sender, ic);
@@ -356,6 +383,17 @@ export function cipherApdu(ctx: SecurityContext, plaintext: Uint8Array, options:
   let info: Uint8Array | undefined;
   let transactionId: Uint8Array | undefined;
   let recipient: Uint8Array | undefined;
+  let serviceTag: number | undefined;
+  if (form === 'glo' || form === 'ded') {
+    const plainTag = plaintext[0];
+    serviceTag = plainTag === undefined ? undefined : serviceSpecificTagFor(plainTag, form);
+    if (serviceTag === undefined) {
+      throw new MeterkitError(
+        ErrorCode.UnexpectedTag,
+        `APDU tag ${plainTag === undefined ? '(empty)' : `0x${plainTag.toString(16)}`} has no ${form}- ciphered form`,
+      );
+    }
+  }
   const ic = options.invocationCounter ?? ctx.takeInvocationCounter(counterKey);
   if (form === 'general-ciphering') {
     recipient = options.recipientSystemTitle ?? ctx.peerSystemTitle ?? new Uint8Array(0);
@@ -380,11 +418,13 @@ export function cipherApdu(ctx: SecurityContext, plaintext: Uint8Array, options:
         break;
       }
       case 'one-pass-diffie-hellman': {
-        const peer = ctx.peerKeyAgreementKey;
-        if (peer === undefined)
-          throw new MeterkitError(
-            ErrorCode.KeyMissing,
-            "the peer's key agreement public key is not set in the security context",
+        const peer =
+          ctx.peerKeyAgreementKey ??
+          requireCertifiedPeerKey(
+            ctx,
+            'key-agreement',
+            recipient.length === 8 ? recipient : undefined,
+            "the peer's key agreement public key",
           );
         const r = onePassDiffieHellmanOriginator(
           ctx.suite,
@@ -399,13 +439,20 @@ export function cipherApdu(ctx: SecurityContext, plaintext: Uint8Array, options:
       }
       case 'static-unified-model': {
         const mine = ctx.keyAgreementKey;
-        const peer = ctx.peerKeyAgreementKey;
-        if (mine === undefined || peer === undefined) {
+        if (mine === undefined) {
           throw new MeterkitError(
             ErrorCode.KeyMissing,
             'both static key agreement keys must be set in the security context',
           );
         }
+        const peer =
+          ctx.peerKeyAgreementKey ??
+          requireCertifiedPeerKey(
+            ctx,
+            'key-agreement',
+            recipient.length === 8 ? recipient : undefined,
+            "the peer's key agreement public key",
+          );
         const k = staticUnifiedModel(
           ctx.suite,
           mine,
@@ -428,64 +475,64 @@ export function cipherApdu(ctx: SecurityContext, plaintext: Uint8Array, options:
     });
   }
   if (key === undefined) key = requireKey(ctx, counterKey).gcm;
-  const scByte = encodeSecurityControl({
-    suite: ctx.suite.id,
-    authentication: a,
-    encryption: e,
-    broadcastKey: broadcast,
-    compression: false,
-  });
-  // the shared decoded value of that byte (no per-message object)
-  const securityControl: SecurityControl = decodeSecurityControl(scByte);
+  // SC (IEC 62056-5-3 §9.2.7.2.3, Table 37): suite id, A, E, BK; C stays 0
+  const scByte =
+    ctx.suite.id |
+    (a ? SecurityControlBit.Authentication : 0) |
+    (e ? SecurityControlBit.Encryption : 0) |
+    (broadcast ? SecurityControlBit.BroadcastKey : 0);
   const internals = securityContextInternals(ctx);
-  const iv = initializationVector(own, ic, internals.ivScratch);
-  let ciphertext = plaintext;
-  let authenticationTag: Uint8Array | undefined;
+  let aad: Uint8Array | undefined;
   if (a) {
-    const aad = internals.aadPrefix();
+    aad = internals.aadPrefix();
     if (aad === undefined)
       throw new MeterkitError(ErrorCode.KeyMissing, 'authentication-key is not set in the security context');
     aad[0] = scByte;
-    if (e) {
-      const r = gcmEncrypt(key, iv, plaintext, aad, info);
-      ciphertext = r.ciphertext;
-      authenticationTag = r.tag;
-    } else {
-      authenticationTag = gcmEncrypt(key, iv, new Uint8Array(0), aad, info, plaintext).tag;
-    }
+  }
+  const iv = initializationVector(own, ic, internals.ivScratch);
+  // the whole APDU is laid out first and the cipher writes its output straight into it
+  const contentLength = 5 + plaintext.length + (a ? GCM_TAG_LENGTH : 0);
+  const lengthSize = berLengthSize(contentLength);
+  let out: Uint8Array;
+  let at: number;
+  if (form === 'general-ciphering') {
+    const keyInfoBytes = encodeKeyInfo(keyInfo);
+    out = allocateApduOutput(1 + info!.length + keyInfoBytes.length + lengthSize + contentLength);
+    out[0] = CipheredApduTag.GeneralCiphering;
+    out.set(info!, 1);
+    out.set(keyInfoBytes, 1 + info!.length);
+    at = 1 + info!.length + keyInfoBytes.length;
+  } else if (form === 'general-glo' || form === 'general-ded') {
+    out = allocateApduOutput(2 + own.length + lengthSize + contentLength);
+    out[0] =
+      form === 'general-glo' ? CipheredApduTag.GeneralGloCiphering : CipheredApduTag.GeneralDedCiphering;
+    out[1] = own.length;
+    for (let i = 0; i < 8; i++) out[2 + i] = own[i]!;
+    at = 2 + own.length;
   } else {
-    ciphertext = gcmKeystreamXor(key, iv, plaintext);
+    out = allocateApduOutput(1 + lengthSize + contentLength);
+    out[0] = serviceTag!;
+    at = 1;
   }
-  const content: CipheredContent = { securityControl, invocationCounter: ic, ciphertext, authenticationTag };
-  switch (form) {
-    case 'glo':
-    case 'ded': {
-      const plainTag = plaintext[0];
-      const tag = plainTag === undefined ? undefined : serviceSpecificTagFor(plainTag, form);
-      if (tag === undefined) {
-        throw new MeterkitError(
-          ErrorCode.UnexpectedTag,
-          `APDU tag ${plainTag === undefined ? '(empty)' : `0x${plainTag.toString(16)}`} has no ${form}- ciphered form`,
-        );
-      }
-      return encodeServiceSpecific(tag, content);
-    }
-    case 'general-glo':
-    case 'general-ded':
-      return encodeGeneralGloDed(form === 'general-glo' ? 0xdb : 0xdc, own, content);
-    case 'general-ciphering':
-      return encodeCipheredApdu({
-        type: 'general-ciphering',
-        transactionId: transactionId!,
-        originatorSystemTitle: own,
-        recipientSystemTitle: recipient!,
-        dateTime: options.dateTime ?? new Uint8Array(0),
-        otherInformation: options.otherInformation ?? new Uint8Array(0),
-        keyInfo,
-        ...content,
-      });
+  at = putBerLength(out, at, contentLength);
+  out[at++] = scByte;
+  out[at++] = ic >>> 24;
+  out[at++] = (ic >>> 16) & 0xff;
+  out[at++] = (ic >>> 8) & 0xff;
+  out[at++] = ic & 0xff;
+  if (!a) {
+    gcmKeystreamXorInto(key, iv, plaintext, out, at);
+  } else if (e) {
+    gcmEncryptInto(key, iv, plaintext, out, at, aad, info);
+  } else {
+    // authentication only: the plaintext travels in clear and is the last part of the AAD
+    out.set(plaintext, at);
+    gcmEncryptInto(key, iv, EMPTY, out, at + plaintext.length, aad, info, plaintext);
   }
+  return out;
 }
+
+const EMPTY = new Uint8Array(0);
 
 function berLengthSize(n: number): number {
   if (n < 0x80) return 1;
@@ -507,43 +554,4 @@ function putBerLength(out: Uint8Array, at: number, n: number): number {
     n = Math.floor(n / 256);
   }
   return at + size;
-}
-
-function putContent(out: Uint8Array, at: number, c: CipheredContent): number {
-  out[at++] = encodeSecurityControl(c.securityControl);
-  const ic = c.invocationCounter;
-  out[at++] = ic >>> 24;
-  out[at++] = (ic >>> 16) & 0xff;
-  out[at++] = (ic >>> 8) & 0xff;
-  out[at++] = ic & 0xff;
-  out.set(c.ciphertext, at);
-  at += c.ciphertext.length;
-  if (c.authenticationTag !== undefined) {
-    out.set(c.authenticationTag, at);
-    at += GCM_TAG_LENGTH;
-  }
-  return at;
-}
-
-function contentLength(c: CipheredContent): number {
-  return 5 + c.ciphertext.length + (c.authenticationTag === undefined ? 0 : GCM_TAG_LENGTH);
-}
-
-/** One allocation, no intermediate writer: the hot path of ciphering. */
-function encodeServiceSpecific(tag: number, c: CipheredContent): Uint8Array {
-  const len = contentLength(c);
-  const out = new Uint8Array(1 + berLengthSize(len) + len);
-  out[0] = tag;
-  putContent(out, putBerLength(out, 1, len), c);
-  return out;
-}
-
-function encodeGeneralGloDed(tag: number, systemTitle: Uint8Array, c: CipheredContent): Uint8Array {
-  const len = contentLength(c);
-  const out = new Uint8Array(2 + systemTitle.length + berLengthSize(len) + len);
-  out[0] = tag;
-  out[1] = systemTitle.length;
-  out.set(systemTitle, 2);
-  putContent(out, putBerLength(out, 2 + systemTitle.length, len), c);
-  return out;
 }

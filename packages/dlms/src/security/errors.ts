@@ -15,6 +15,19 @@ export const DlmsSecurityErrorCode = {
   ChallengeInvalid: 327,
   /** The LLS password (authentication-mechanism 1, IEC 62056-5-3 §9.2.2.2) does not match. */
   LlsAuthenticationFailed: 328,
+  /**
+   * A general-ciphering APDU's recipient-system-title is not this context's own system title
+   * (IEC 62056-5-3 §9.2.7.2.4.3): it was meant for another party.
+   */
+  RecipientSystemTitleMismatch: 329,
+  /** No path of verifying signatures leads from a certificate to a trusted CA (IEC 62056-5-3 §9.2.6, RFC 5280 §6). */
+  CertificateChainInvalid: 330,
+  /** A certificate on the path is not yet valid or has expired at the validation time (RFC 5280 §4.1.2.5). */
+  CertificateNotValidAtTime: 331,
+  /** A certificate's key usage does not allow the use (RFC 5280 §4.2.1.3), or an issuer is not a CA (§4.2.1.9). */
+  CertificateUsageInvalid: 332,
+  /** A certificate's key is not on the security suite's curve (IEC 62056-5-3 §9.2.3.4: P-256 suite 1, P-384 suite 2). */
+  CertificateCurveMismatch: 333,
 } as const;
 
 registerErrorCodes(DlmsSecurityErrorCode);

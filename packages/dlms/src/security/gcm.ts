@@ -104,6 +104,34 @@ export function gcmEncrypt(
 }
 
 /**
+ * AES-GCM encryption with a 12-octet tag (NIST SP 800-38D §7.1) straight into `out`: the
+ * ciphertext (as long as `plaintext`) at `at`, the tag right after it. Returns the index after the
+ * tag. With an empty `plaintext` only the tag is written (GMAC over the AAD). This is the form the
+ * ciphering hot path uses: no intermediate result object or views.
+ */
+export function gcmEncryptInto(
+  key: GcmKey,
+  iv: Uint8Array,
+  plaintext: Uint8Array,
+  out: Uint8Array,
+  at: number,
+  aad1?: Uint8Array,
+  aad2?: Uint8Array,
+  aad3?: Uint8Array,
+): number {
+  const c = createCipheriv(key.gcmCipher, key.key, iv, OPTIONS);
+  addAad(c, aad1, aad2, aad3);
+  if (plaintext.length > 0) {
+    const ct = c.update(plaintext);
+    out.set(ct, at);
+    at += ct.length;
+  }
+  c.final();
+  out.set(c.getAuthTag(), at);
+  return at + GCM_TAG_LENGTH;
+}
+
+/**
  * AES-GCM authenticated decryption with a 12-octet tag (NIST SP 800-38D §7.2). The tag check is
  * constant-time inside OpenSSL. Throws `AuthenticationFailed` (300) when it fails; the message
  * never says where.
@@ -138,11 +166,32 @@ export function gcmDecrypt(
  * decrypting when the authentication key is unknown. Encrypts and decrypts alike.
  */
 export function gcmKeystreamXor(key: GcmKey, iv: Uint8Array, data: Uint8Array): Uint8Array {
-  const counter = new Uint8Array(16);
-  counter.set(iv.subarray(0, 12), 0);
-  counter[15] = 2;
-  const c = createCipheriv(key.ctrCipher, key.key, counter);
+  const c = createCipheriv(key.ctrCipher, key.key, counterBlock(iv));
   const out = data.length > 0 ? view(c.update(data)) : new Uint8Array(0);
   c.final();
   return out;
+}
+
+/** `gcmKeystreamXor` (NIST SP 800-38D §7.1 step 3) writing its output into `out` at `at`; returns the index after it. */
+export function gcmKeystreamXorInto(
+  key: GcmKey,
+  iv: Uint8Array,
+  data: Uint8Array,
+  out: Uint8Array,
+  at: number,
+): number {
+  const c = createCipheriv(key.ctrCipher, key.key, counterBlock(iv));
+  if (data.length > 0) out.set(c.update(data), at);
+  c.final();
+  return at + data.length;
+}
+
+/** Scratch counter block (node:crypto copies the IV, so one buffer serves every message). */
+const COUNTER = new Uint8Array(16);
+
+/** J0 + 1 = IV ‖ 00000002 in the shared scratch block. */
+function counterBlock(iv: Uint8Array): Uint8Array {
+  for (let i = 0; i < 12; i++) COUNTER[i] = iv[i]!;
+  COUNTER[15] = 2;
+  return COUNTER;
 }

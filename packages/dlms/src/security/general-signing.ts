@@ -16,6 +16,7 @@ import { ErrorCode, MeterkitError, Reader, Writer } from '@meterkit/core';
 import { decodeContext, writeOctetString } from '../apdu/common.js';
 import { type GeneralSigning, readGeneralSigning, writeGeneralSigning } from '../apdu/general-signing.js';
 import { DlmsErrorCode } from '../errors.js';
+import { requireCertifiedPeerKey } from './certificate-validation.js';
 import { CipheredApduTag } from './ciphered-tags.js';
 import { ecdsaSign, ecdsaVerify } from './ecc.js';
 import type { SecurityContext } from './security-context.js';
@@ -117,8 +118,10 @@ export function signApdu(ctx: SecurityContext, content: Uint8Array, options: Sig
 
 /**
  * Decodes a general-signing APDU and verifies its signature with `publicKey` (default: the
- * context's peer signing key). Throws `SignatureInvalid` (305) when it does not verify and
- * `KeyMissing` (302) without a key.
+ * context's peer signing key, else the originator's digital-signature certificate held in the
+ * context, validated with `certifiedPeerKey`). Throws `SignatureInvalid` (305) when it does not
+ * verify, `KeyMissing` (302) without a key, and the certificate errors (330–333) when the
+ * certificate does not validate.
  */
 export function verifyGeneralSigning(
   ctx: SecurityContext,
@@ -126,11 +129,14 @@ export function verifyGeneralSigning(
   publicKey?: KeyObject,
 ): GeneralSigningApdu {
   const apdu = decodeGeneralSigning(bytes);
-  const key = publicKey ?? ctx.peerSigningKey;
-  if (key === undefined)
-    throw new MeterkitError(
-      ErrorCode.KeyMissing,
-      "the peer's signing public key is not set in the security context",
+  const key =
+    publicKey ??
+    ctx.peerSigningKey ??
+    requireCertifiedPeerKey(
+      ctx,
+      'digital-signature',
+      apdu.originatorSystemTitle.length === 8 ? apdu.originatorSystemTitle : undefined,
+      "the peer's signing public key",
     );
   if (!ecdsaVerify(ctx.suite, key, apdu.signedData, apdu.signature)) {
     throw new MeterkitError(ErrorCode.SignatureInvalid, 'general-signing signature does not verify');

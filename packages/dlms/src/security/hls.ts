@@ -16,6 +16,7 @@
 import { createCipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import { DlmsErrorCode } from '../errors.js';
+import { requireCertifiedPeerKey } from './certificate-validation.js';
 import { ecdsaSign, ecdsaVerify } from './ecc.js';
 import { DlmsSecurityErrorCode } from './errors.js';
 import { gcmEncrypt, initializationVector } from './gcm.js';
@@ -261,14 +262,13 @@ function verify(side: Side, ex: HlsExchange, s: HlsSecrets, response: Uint8Array
     }
     case 7: {
       const ctx = needContext(s, 7);
-      if (ctx.peerSigningKey === undefined)
-        throw new MeterkitError(
-          ErrorCode.KeyMissing,
-          "the peer's signing public key is not set in the security context",
-        );
       const { own, peer } = titles(ex, s, side, false);
+      // the signer's key: set directly, or from its validated certificate (IEC 62056-5-3 §9.2.6)
+      const signer =
+        ctx.peerSigningKey ??
+        requireCertifiedPeerKey(ctx, 'digital-signature', own, "the peer's signing public key");
       checkChallenge(toOwn);
-      if (!ecdsaVerify(ctx.suite, ctx.peerSigningKey, concat(own, peer, toOwn, toPeer), response)) fail();
+      if (!ecdsaVerify(ctx.suite, signer, concat(own, peer, toOwn, toPeer), response)) fail();
       return;
     }
     default:

@@ -1,4 +1,5 @@
 /** DLMS/COSEM security (IEC 62056-5-3 §9.2): suites, ciphering, signing, HLS/LLS, key transfer and agreement. */
+export * from './certificate-validation.js';
 export * from './ciphered-apdu.js';
 export * from './ciphered-tags.js';
 export * from './ciphering.js';

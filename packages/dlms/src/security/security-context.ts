@@ -99,6 +99,8 @@ export interface SecurityContextOptions {
   /** The peer's static ECDH public key. */
   readonly peerKeyAgreementKey?: KeyObject;
   readonly certificates?: readonly CertificateEntry[];
+  /** The time certificates are validated at (default: the current time at each validation). */
+  readonly certificateValidationTime?: Date;
 }
 
 /** A symmetric key as the context keeps it: raw bytes (private) and the imported form. */
@@ -151,8 +153,14 @@ export class SecurityContext {
   keyAgreementKey: KeyObject | undefined;
   /** The peer's static ECDH public key. */
   peerKeyAgreementKey: KeyObject | undefined;
-  /** Certificates known to this context. */
+  /**
+   * Certificates known to this context. When a peer's signing or key agreement public key is not
+   * set directly, it is taken from the matching certificate here after validating its chain
+   * against the `certification-authority` entries (see `certifiedPeerKey`).
+   */
   readonly certificates: CertificateEntry[];
+  /** The time certificates are validated at; undefined means the current time. */
+  certificateValidationTime: Date | undefined;
 
   #systemTitle: Uint8Array | undefined;
   #peerSystemTitle: Uint8Array | undefined;
@@ -192,6 +200,7 @@ export class SecurityContext {
     this.keyAgreementKey = options.keyAgreementKey;
     this.peerKeyAgreementKey = options.peerKeyAgreementKey;
     this.certificates = [...(options.certificates ?? [])];
+    this.certificateValidationTime = options.certificateValidationTime;
   }
 
   /** Our system title (8 octets), or undefined. System titles are not secret. */
