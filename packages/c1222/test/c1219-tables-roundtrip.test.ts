@@ -280,8 +280,26 @@ function typedTables(ctx: TableContext): { deps: TableDependencies; tables: C121
       nonRecurrDates: [{ nonRecurrDate: { year: 2026, month: 12, day: 25 }, calendarAction: 0x40 }],
       recurrDates: [{ recurrDate: { month: 7, offset: 0, weekday: 0, day: 4 }, calendarAction: 0x41 }],
       tierSwitches: [
-        { tierSwitch: { newTier: 1, switchMin: 0, switchHour: 7 }, daySchNum: 0 },
-        { tierSwitch: { newTier: 0, switchMin: 30, switchHour: 21 }, daySchNum: 0 },
+        {
+          tierSwitch: {
+            newTier: 1,
+            summationSwitchFlag: true,
+            demandsSwitchFlag: false,
+            switchMin: 0,
+            switchHour: 7,
+          },
+          daySchNum: 0,
+        },
+        {
+          tierSwitch: {
+            newTier: 0,
+            summationSwitchFlag: false,
+            demandsSwitchFlag: true,
+            switchMin: 30,
+            switchHour: 21,
+          },
+          daySchNum: 0,
+        },
       ],
       dailyScheduleIdMatrix: Uint8Array.from([0, 0, 1]),
     });

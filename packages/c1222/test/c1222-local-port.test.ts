@@ -1,7 +1,3 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fromHex, isMeterkitError, toHex } from '@meterkit/core';
 import { createMemoryPair, SerialTransport } from '@meterkit/core/transport';
 import fc from 'fast-check';
@@ -26,6 +22,7 @@ import { C1218Link, type C1218LinkTrace } from '../src/session/c1218-link.js';
 import { C1222LocalPortTransport } from '../src/session/c1222-local-port.js';
 import { C1222SessionErrorCode } from '../src/session/errors.js';
 import { resolveTableIndex, tableElementLayout } from '../src/tables/element-index.js';
+import { haveSocat, ptyPair, serialportInstalled } from './helpers/pty.js';
 
 const profile = await readAnsiMeterProfile(new URL('../profiles/ansi-meter.json', import.meta.url).pathname);
 const KEY0 = fromHex(profile.keys!['0']!);
@@ -180,58 +177,19 @@ t.test('C12.22 client and meter over a memory pair with the local-port datalink'
   t.equal(transport.link.packetSize, 256);
   await exercise(t, client, meter);
   const status = await transport.service({ type: 'dl-get-status', statusControl: 0 });
-  t.match(status, { type: 'dl-response', code: 0 });
+  t.same(status, {
+    type: 'dl-get-status-response',
+    interfaceName: 'meterkit local port',
+    interfaceStatus: 1,
+    statistics: [],
+  });
+  const stats = await transport.service({ type: 'dl-get-status', statusControl: 2 });
+  t.same(stats, { type: 'dl-get-status-response', statistics: [] });
   const cfg = await transport.service({ type: 'dl-get-configuration' });
-  t.match(cfg, { type: 'dl-response', name: 'sns' }, 'get configuration is not modelled');
+  t.match(cfg, { type: 'dl-response', name: 'sns' }, 'no configuration given to the server');
   server.stop();
   await client.close();
 });
-
-function haveSocat(): boolean {
-  try {
-    execFileSync('socat', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function serialportInstalled(): Promise<boolean> {
-  try {
-    await import('serialport');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function ptyPair(): Promise<{ a: string; b: string; cleanup: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'meterkit-c1222-'));
-  const a = join(dir, 'module');
-  const b = join(dir, 'meter');
-  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    log += d.toString();
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const cleanup = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 3000;
-  while (!(existsSync(a) && existsSync(b) && log.includes('starting data transfer loop'))) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      await cleanup();
-      throw new Error(`socat did not start: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { a, b, cleanup };
-}
 
 if (!haveSocat()) {
   t.comment('socat not installed: the C12.22 local-port pty test is skipped (apt-get install socat)');
@@ -241,7 +199,7 @@ if (!haveSocat()) {
   t.pass('skipped: no serialport');
 } else {
   t.test('C12.22 over the serial datalink on a socat pty, with a negotiated baud change', async (t) => {
-    const pty = await ptyPair();
+    const pty = await ptyPair('meterkit-c1222-', 'module', 'meter');
     t.teardown(() => pty.cleanup());
     const meter = new AnsiMeter(profile);
     const meterPort = new SerialTransport({ path: pty.b, baudRate: 9600 });
@@ -336,47 +294,82 @@ t.test('local port: refusals and unsolicited services', async (t) => {
   await transport.close();
 });
 
-t.test('local-port meter: link control, status, a bad negotiate, a message it cannot answer', async (t) => {
-  const meter = new AnsiMeter(profile);
-  const [a, b] = createMemoryPair();
-  const rejects: string[] = [];
-  const server = serveC1222LocalPort(b, meter, { onReject: (r) => rejects.push(r) });
-  const transport = new C1222LocalPortTransport({ port: a, timeouts: { responseTimeoutMs: 1000 } });
-  await transport.open();
-  const ok = { type: 'dl-response', code: 0 };
-  t.match(
-    await transport.service({
-      type: 'dl-link-control',
-      control: {
+t.test(
+  'local-port meter: configuration, link control, status, a bad negotiate, a message it cannot answer',
+  async (t) => {
+    const meter = new AnsiMeter(profile);
+    const [a, b] = createMemoryPair();
+    const rejects: string[] = [];
+    const configuration = {
+      passthroughMode: false,
+      controlReserved: 0,
+      linkControl: {
         interfaceControl: 1,
-        autoRegistrationControl: 0,
+        autoRegistrationControl: 2,
         directMessagingControl: 0,
         resetStatistics: false,
         reloadConfiguration: false,
       },
-    }),
-    ok,
-  );
-  t.match(await transport.service({ type: 'dl-get-registration-status' }), ok);
-  t.match(
-    await transport.service({
-      type: 'dl-negotiate',
-      packetSize: 8,
-      numberOfPackets: 1,
-      baudRates: [],
-      numberOfChannels: 1,
-    }),
-    { type: 'dl-response', name: 'onp' },
-  );
-  t.match(
-    await transport.service({
-      type: 'dl-send-short-message',
-      nativeAddress: new Uint8Array(0),
-      apdu: fromHex('0102'),
-    }),
-    ok,
-    'accepted, but not a C12.22 message: no answer follows',
-  );
-  server.stop();
-  await transport.close();
-});
+      nodeType: 0x20,
+      deviceClass: fromHex('4d4b534d'),
+      esn: { form: 'relative' as const, relative: '.7.42', universalTag: true },
+      nativeAddress: fromHex('01'),
+      broadcastAddress: new Uint8Array(0),
+      relayNativeAddress: new Uint8Array(0),
+      nodeApTitle: absoluteApTitle(profile.apTitle!),
+    };
+    const server = serveC1222LocalPort(b, meter, {
+      onReject: (r) => rejects.push(r),
+      configuration,
+      interfaceName: 'optical',
+    });
+    const transport = new C1222LocalPortTransport({ port: a, timeouts: { responseTimeoutMs: 1000 } });
+    await transport.open();
+    t.same(await transport.service({ type: 'dl-get-configuration' }), {
+      type: 'dl-get-configuration-response',
+      ...configuration,
+    });
+    t.same(await transport.service({ type: 'dl-get-status', statusControl: 1 }), {
+      type: 'dl-get-status-response',
+      interfaceName: 'optical',
+      interfaceStatus: 1,
+      statistics: [],
+    });
+    const ok = { type: 'dl-response', code: 0 };
+    t.match(
+      await transport.service({
+        type: 'dl-link-control',
+        control: {
+          interfaceControl: 1,
+          autoRegistrationControl: 0,
+          directMessagingControl: 0,
+          resetStatistics: false,
+          reloadConfiguration: false,
+        },
+      }),
+      ok,
+    );
+    t.match(await transport.service({ type: 'dl-get-registration-status' }), ok);
+    t.match(
+      await transport.service({
+        type: 'dl-negotiate',
+        packetSize: 8,
+        numberOfPackets: 1,
+        baudRates: [],
+        numberOfChannels: 1,
+      }),
+      { type: 'dl-response', name: 'onp' },
+    );
+    t.match(
+      await transport.service({
+        type: 'dl-send-short-message',
+        nativeAddress: new Uint8Array(0),
+        apdu: fromHex('0102'),
+      }),
+      ok,
+      'accepted, but not a C12.22 message: no answer follows',
+    );
+    server.stop();
+    await transport.close();
+  },
+);

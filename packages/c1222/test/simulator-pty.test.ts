@@ -1,60 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { SerialTransport } from '@meterkit/core/transport';
 import t from 'tap';
 import { C1218Client } from '../src/client/c1218-client.js';
 import { AnsiMeter } from '../src/server/ansi-meter.js';
 import { serveC1218 } from '../src/server/c1218-server.js';
 import { readAnsiMeterProfile } from '../src/server/profile.js';
-
-function haveSocat(): boolean {
-  try {
-    execFileSync('socat', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function serialportInstalled(): Promise<boolean> {
-  try {
-    await import('serialport');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** socat pty pair: bytes written to one link come out of the other. */
-async function ptyPair(): Promise<{ a: string; b: string; cleanup: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'meterkit-c1218-'));
-  const a = join(dir, 'probe');
-  const b = join(dir, 'meter');
-  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    log += d.toString();
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const cleanup = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 3000;
-  while (!(existsSync(a) && existsSync(b) && log.includes('starting data transfer loop'))) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      await cleanup();
-      throw new Error(`socat did not start: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { a, b, cleanup };
-}
+import { haveSocat, ptyPair, serialportInstalled } from './helpers/pty.js';
 
 /** Polls `check` until it holds or `ms` pass (CI machines can be slow). */
 async function eventually(check: () => boolean, ms = 2000): Promise<boolean> {
@@ -78,7 +29,7 @@ if (!haveSocat()) {
   t.pass('skipped: no serialport');
 } else {
   t.test('C12.18 client and simulated meter over a socat pty, with a negotiated baud change', async (t) => {
-    const pty = await ptyPair();
+    const pty = await ptyPair('meterkit-c1218-', 'probe', 'meter');
     t.teardown(() => pty.cleanup());
     const profile = await readAnsiMeterProfile(
       new URL('../profiles/ansi-meter.json', import.meta.url).pathname,

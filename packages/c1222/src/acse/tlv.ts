@@ -2,6 +2,8 @@
  * A lean BER TLV read (X.690 §8.1) for the C12.22 hot paths: identifier and length through
  * core's `readBerHeader`, content as a view, with the same errors as core's `readBerTlv`
  * (`LengthOverrun` 201 for a lying length) but without building a merged result object.
+ * Kept on purpose: with core's `readBerTlv` in its place (which also builds `raw` and an
+ * eight-field record per TLV) ACSE decoding measured 3–34% slower, median about 20%.
  */
 import { type BerHeader, ErrorCode, type Reader, readBerHeader } from '@meterkit/core';
 

@@ -14,11 +14,15 @@
  *   short message. Responses start with a response code (below 0x20), as in PSEM.
  *
  * The layouts follow the C12.22 working-group text as the only public implementation of this
- * datalink (Itron's C12.22 node stack) quotes it. Get configuration and the status services are
- * carried as opaque response data.
+ * datalink (Itron's C12.22 node stack) quotes and implements it. The get-configuration and
+ * get-status responses are typed from that stack's builders and parsers; link control and
+ * registration status responses stay opaque. Transparency and in-packet acknowledgments are in
+ * `c1222-transparency.ts`.
  */
 import { ErrorCode, MeterkitError, Reader, Writer } from '@meterkit/core';
+import { type ApTitle, readApTitle, writeApTitle } from '../acse/ap-title.js';
 import { responseCodeName } from '../epsem/codes.js';
+import { C1218_BAUD_RATES } from '../session/baud-rates.js';
 
 /** Service codes of the C12.22 datalink (IEEE 1703 §6). */
 export const C1222DatalinkCode = {
@@ -32,23 +36,8 @@ export const C1222DatalinkCode = {
   sendShortMessage: 0x77,
 } as const;
 
-/** Baud rates by the datalink's code (C12.18's list extended with 38400–256000). */
-export const C1222_DATALINK_BAUD_RATES: Readonly<Record<number, number>> = {
-  1: 300,
-  2: 600,
-  3: 1200,
-  4: 2400,
-  5: 4800,
-  6: 9600,
-  7: 14400,
-  8: 19200,
-  9: 28800,
-  10: 57600,
-  11: 38400,
-  12: 115200,
-  13: 128000,
-  14: 256000,
-};
+/** Baud rates by the datalink's code: the C12.18 negotiate codes (`C1218_BAUD_RATES`), unchanged. */
+export const C1222_DATALINK_BAUD_RATES: Readonly<Record<number, number>> = C1218_BAUD_RATES;
 
 /** LOCAL_ADDRESS_NUMBER values of the identity byte. */
 export const C1222LocalAddress = {
@@ -129,14 +118,66 @@ export type C1222DatalinkResponse =
       /** The interface number of the responder. */
       readonly interfaceNumber: number;
     }
+  | ({ readonly type: 'dl-get-configuration-response' } & C1222DatalinkConfiguration)
+  | ({ readonly type: 'dl-get-status-response' } & C1222DatalinkStatus)
   | {
       readonly type: 'dl-response';
       /** Response code (00 ok, 02 sns, …, as the PSEM codes). */
       readonly code: number;
       readonly name: string;
-      /** What follows the code (opaque for the configuration and status services). */
+      /** What follows the code (opaque for link control and registration status). */
       readonly data: Uint8Array;
     };
+
+/** NODE_TYPE bits named by the datalink's get-configuration response. */
+export const C1222NodeType = { relay: 0x01, endDevice: 0x20 } as const;
+
+/**
+ * The body of an `ok` get-configuration response (service 72H, sent by the C12.22 Device to its
+ * Communication Module): what the module needs to register the device. UIDs (ESN and AP titles)
+ * are universal OID (06) or RELATIVE-OID (0D) TLVs; `0D 00` is "none", decoded as `undefined`.
+ */
+export interface C1222DatalinkConfiguration {
+  /** Control byte bit 0 PASSTHROUGH_MODE. */
+  readonly passthroughMode: boolean;
+  /** Control byte bits 1–7 as received (no public source names them). */
+  readonly controlReserved: number;
+  /** The link control byte the module is to apply (same layout as service 73H's). */
+  readonly linkControl: C1222LinkControl;
+  /** NODE_TYPE (`C1222NodeType` bits). */
+  readonly nodeType: number;
+  /** DEVICE_CLASS, 4 octets. */
+  readonly deviceClass: Uint8Array;
+  /** Electronic serial number (a relative or absolute UID). */
+  readonly esn: ApTitle | undefined;
+  readonly nativeAddress: Uint8Array;
+  readonly broadcastAddress: Uint8Array;
+  readonly relayNativeAddress: Uint8Array;
+  /** The device's AP title (optional tail of the response; `null` when sent as `0D 00`). */
+  readonly nodeApTitle?: ApTitle | null;
+  /** The master relay's AP title (optional, after the node AP title). */
+  readonly masterRelayApTitle?: ApTitle | null;
+  /** Retries and response timeout for the module's client side (optional, after both titles). */
+  readonly clientResponseControl?: { readonly numberOfRetries: number; readonly responseTimeout: number };
+}
+
+/** One statistic of a get-status response: STATISTIC_CODE (UINT16) and value (INT48). */
+export interface C1222DatalinkStatistic {
+  readonly code: number;
+  readonly value: number;
+}
+
+/**
+ * The body of an `ok` get-status response (service 75H, sent by the Communication Module): the
+ * interface name and status when STATUS_CONTROL was 0 or 1, then statistics (all of them for 0 and
+ * 2, the changed ones for 3) up to the end.
+ */
+export interface C1222DatalinkStatus {
+  readonly interfaceName?: string;
+  /** INTERFACE_STATUS (bit 0: enabled, as the link control response reports it). */
+  readonly interfaceStatus?: number;
+  readonly statistics: readonly C1222DatalinkStatistic[];
+}
 
 const LINK_CONTROL = (c: C1222LinkControl): number =>
   (c.interfaceControl & 3) |
@@ -249,6 +290,8 @@ export function encodeC1222DatalinkResponse(resp: C1222DatalinkResponse): Uint8A
       .u8(resp.baudRate)
       .u8(resp.numberOfChannels)
       .u8(resp.interfaceNumber);
+  else if (resp.type === 'dl-get-configuration-response') writeConfiguration(w.u8(0), resp);
+  else if (resp.type === 'dl-get-status-response') writeStatus(w.u8(0), resp);
   else w.u8(resp.code).bytes(resp.data);
   return w.finish();
 }
@@ -278,5 +321,146 @@ export function decodeC1222DatalinkResponse(
     r.expectEnd('dl-negotiate-response');
     return resp;
   }
+  if (code === 0 && request?.type === 'dl-get-configuration')
+    return { type: 'dl-get-configuration-response', ...readConfiguration(r) };
+  if (code === 0 && request?.type === 'dl-get-status')
+    return { type: 'dl-get-status-response', ...readStatus(r, request.statusControl) };
   return { type: 'dl-response', code, name: responseCodeName(code), data: r.rest() };
+}
+
+/** Reads a UID TLV (06 or 0D, one-octet length); `0D 00` / `06 00` is none. */
+function readUid(r: Reader, path: string): ApTitle | undefined {
+  const at = r.pos;
+  const tag = r.u8(path);
+  if (tag !== 0x06 && tag !== 0x0d)
+    r.fail(ErrorCode.UnexpectedTag, `UID tag 0x${tag.toString(16)} is not 06 or 0D`, path, at);
+  if (r.peekU8(path) === 0) {
+    r.u8(path);
+    return undefined;
+  }
+  r.pos = at;
+  return readApTitle(r, undefined, path);
+}
+
+function writeUid(w: Writer, uid: ApTitle | null | undefined): void {
+  if (uid === undefined || uid === null) w.u8(0x0d).u8(0);
+  else writeApTitle(w, uid.form === 'relative' ? { ...uid, universalTag: true } : uid);
+}
+
+function readShortItem(r: Reader, path: string): Uint8Array {
+  return r.bytes(r.u8(`${path}.length`), path);
+}
+
+function writeShortItem(w: Writer, b: Uint8Array, path: string): void {
+  if (b.length > 255)
+    throw new MeterkitError(ErrorCode.ValueOutOfRange, `${b.length} octets do not fit a one-octet length`, {
+      path,
+    });
+  w.u8(b.length).bytes(b);
+}
+
+function readConfiguration(r: Reader): C1222DatalinkConfiguration {
+  const p = 'dl-get-configuration-response';
+  const control = r.u8(`${p}.control`);
+  const linkControl = decodeC1222LinkControl(r.u8(`${p}.link-control`));
+  const nodeType = r.u8(`${p}.node-type`);
+  const deviceClass = r.bytes(4, `${p}.device-class`);
+  const esn = readUid(r, `${p}.esn`);
+  const nativeAddress = readShortItem(r, `${p}.native-address`);
+  const broadcastAddress = readShortItem(r, `${p}.broadcast-address`);
+  const relayNativeAddress = readShortItem(r, `${p}.relay-native-address`);
+  const c: { -readonly [K in keyof C1222DatalinkConfiguration]: C1222DatalinkConfiguration[K] } = {
+    passthroughMode: (control & 1) !== 0,
+    controlReserved: control & 0xfe,
+    linkControl,
+    nodeType,
+    deviceClass,
+    esn,
+    nativeAddress,
+    broadcastAddress,
+    relayNativeAddress,
+  };
+  if (!r.atEnd) c.nodeApTitle = readUid(r, `${p}.node-ap-title`) ?? null;
+  if (!r.atEnd) c.masterRelayApTitle = readUid(r, `${p}.master-relay-ap-title`) ?? null;
+  if (!r.atEnd)
+    c.clientResponseControl = {
+      numberOfRetries: r.u8(`${p}.number-of-retries`),
+      responseTimeout: r.u16(`${p}.response-timeout`),
+    };
+  r.expectEnd(p);
+  return c;
+}
+
+function writeConfiguration(w: Writer, c: C1222DatalinkConfiguration): void {
+  const p = 'dl-get-configuration-response';
+  if (c.deviceClass.length !== 4)
+    throw new MeterkitError(ErrorCode.ValueOutOfRange, 'DEVICE_CLASS must be 4 octets', {
+      path: `${p}.device-class`,
+    });
+  w.u8((c.passthroughMode ? 1 : 0) | (c.controlReserved & 0xfe));
+  w.u8(LINK_CONTROL(c.linkControl)).u8(c.nodeType).bytes(c.deviceClass);
+  writeUid(w, c.esn);
+  writeShortItem(w, c.nativeAddress, `${p}.native-address`);
+  writeShortItem(w, c.broadcastAddress, `${p}.broadcast-address`);
+  writeShortItem(w, c.relayNativeAddress, `${p}.relay-native-address`);
+  const tail =
+    c.clientResponseControl !== undefined
+      ? 3
+      : c.masterRelayApTitle !== undefined
+        ? 2
+        : c.nodeApTitle !== undefined
+          ? 1
+          : 0;
+  if (tail >= 1) writeUid(w, c.nodeApTitle);
+  if (tail >= 2) writeUid(w, c.masterRelayApTitle);
+  if (c.clientResponseControl !== undefined)
+    w.u8(c.clientResponseControl.numberOfRetries).u16(c.clientResponseControl.responseTimeout);
+}
+
+const INT48_SIGN = 2 ** 47;
+const INT48_RANGE = 2 ** 48;
+
+function readStatus(r: Reader, statusControl: number): C1222DatalinkStatus {
+  const p = 'dl-get-status-response';
+  const info =
+    statusControl === 0 || statusControl === 1
+      ? {
+          interfaceName: String.fromCharCode(
+            ...r.bytes(r.u8(`${p}.interface-name.length`), `${p}.interface-name`),
+          ),
+          interfaceStatus: r.u8(`${p}.interface-status`),
+        }
+      : {};
+  if (r.remaining % 8 !== 0)
+    r.fail(ErrorCode.Truncated, `statistics take 8 octets each, ${r.remaining} are left`, `${p}.statistics`);
+  const statistics: C1222DatalinkStatistic[] = [];
+  while (!r.atEnd) {
+    const code = r.u16(`${p}.statistics.code`);
+    const v = r.u16(`${p}.statistics.value`) * 2 ** 32 + r.u32(`${p}.statistics.value`);
+    statistics.push({ code, value: v >= INT48_SIGN ? v - INT48_RANGE : v });
+  }
+  return { ...info, statistics };
+}
+
+function writeStatus(w: Writer, s: C1222DatalinkStatus): void {
+  const p = 'dl-get-status-response';
+  if (s.interfaceName !== undefined) {
+    const name = Uint8Array.from(s.interfaceName, (ch) => ch.charCodeAt(0));
+    if (name.some((b, i) => b !== s.interfaceName!.charCodeAt(i) || b > 0xff))
+      throw new MeterkitError(ErrorCode.ValueOutOfRange, 'interface name must be ISO 8859-1', {
+        path: `${p}.interface-name`,
+      });
+    writeShortItem(w, name, `${p}.interface-name`);
+    w.u8(s.interfaceStatus ?? 0);
+  }
+  for (const st of s.statistics) {
+    if (!Number.isInteger(st.value) || st.value < -INT48_SIGN || st.value >= INT48_SIGN)
+      throw new MeterkitError(ErrorCode.ValueOutOfRange, `statistic ${st.code} value does not fit INT48`, {
+        path: `${p}.statistics.value`,
+      });
+    const u = st.value < 0 ? st.value + INT48_RANGE : st.value;
+    w.u16(st.code)
+      .u16(Math.floor(u / 2 ** 32))
+      .u32(u % 2 ** 32);
+  }
 }

@@ -21,7 +21,7 @@ import type { C1222Request } from '../epsem/request.js';
 import { type C1222Response, encodeResponse } from '../epsem/response.js';
 import { C1222KeyStore } from '../security/eaxprime.js';
 import { padAscii } from '../session/ascii-field.js';
-import { C1218_BAUD_RATES } from '../session/baud-rates.js';
+import { fastestBaudRate } from '../session/baud-rates.js';
 import { errorResponse } from '../session/c1222-responder.js';
 import type { NiValue } from '../tables/codec.js';
 import { defaultMeterTables } from '../tables/defaults.js';
@@ -325,11 +325,7 @@ export class AnsiMeterSession {
         if (c1218 && this.state !== 'identification') return errorResponse(ResponseCode.isss);
         const packetSize = Math.min(req.packetSize, meter.profile.maxPacketSize ?? 1024);
         const numberOfPackets = Math.max(1, Math.min(req.numberOfPackets, meter.profile.maxPackets ?? 8));
-        const supported = meter.profile.baudRates ?? [6, 8, 10, 12];
-        let baudRate = 0;
-        for (const b of req.baudRates)
-          if (supported.includes(b) && (C1218_BAUD_RATES[b] ?? 0) > (C1218_BAUD_RATES[baudRate] ?? 0))
-            baudRate = b;
+        const baudRate = fastestBaudRate(req.baudRates, meter.profile.baudRates ?? [6, 8, 10, 12], 0);
         if (packetSize < 16) return errorResponse(ResponseCode.onp);
         this.negotiated = { packetSize, numberOfPackets, baudRate };
         return { type: 'negotiate-response', packetSize, numberOfPackets, baudRate };

@@ -12,6 +12,7 @@
 import { isMeterkitError, type MeterkitError } from '@meterkit/core';
 import {
   C1222_DATALINK_BAUD_RATES,
+  type C1222DatalinkConfiguration,
   type C1222DatalinkResponse,
   C1222LocalAddress,
   c1222DatalinkIdentity,
@@ -21,6 +22,7 @@ import {
 } from '../c1218/c1222-datalink.js';
 import { C1218_OVERHEAD } from '../c1218/packet.js';
 import { ResponseCode, responseCodeName } from '../epsem/codes.js';
+import { fastestBaudRate } from '../session/baud-rates.js';
 import { C1218Link, type C1218LinkTrace, type C1218Timeouts } from '../session/c1218-link.js';
 import { C1218LinkDriver, type C1218Port, type CaptureRecorderLike } from '../session/c1218-link-driver.js';
 import { C1222Responder } from '../session/c1222-responder.js';
@@ -37,6 +39,10 @@ export interface C1222LocalPortServerOptions extends C1222ServerOptions {
   readonly maxPacketSize?: number;
   /** Interface number reported in the negotiate response (default 0). */
   readonly interfaceNumber?: number;
+  /** Interface name in get-status responses (default `meterkit local port`). */
+  readonly interfaceName?: string;
+  /** Answer to get configuration (72H); without it the service is answered `sns`. */
+  readonly configuration?: C1222DatalinkConfiguration;
   readonly trace?: (entry: C1218LinkTrace) => void;
   readonly recorder?: CaptureRecorderLike;
   readonly onClose?: (error: MeterkitError) => void;
@@ -117,14 +123,7 @@ export function serveC1222LocalPort(
             send(encodeC1222DatalinkResponse(plain(ResponseCode.onp)), false);
             return;
           }
-          const supported = options.baudRates ?? [6, 8, 10, 12];
-          let baudRate = 6;
-          for (const b of req.baudRates)
-            if (
-              supported.includes(b) &&
-              (C1222_DATALINK_BAUD_RATES[b] ?? 0) > (C1222_DATALINK_BAUD_RATES[baudRate] ?? 0)
-            )
-              baudRate = b;
+          const baudRate = fastestBaudRate(req.baudRates, options.baudRates ?? [6, 8, 10, 12], 6);
           const numberOfPackets = req.numberOfPackets;
           const resp: C1222DatalinkResponse = {
             type: 'dl-negotiate-response',
@@ -165,8 +164,28 @@ export function serveC1222LocalPort(
             );
           return;
         }
+        case 'dl-get-configuration':
+          send(
+            encodeC1222DatalinkResponse(
+              options.configuration === undefined
+                ? plain(ResponseCode.sns)
+                : { type: 'dl-get-configuration-response', ...options.configuration },
+            ),
+            false,
+          );
+          return;
+        case 'dl-get-status': {
+          const info =
+            req.statusControl <= 1
+              ? { interfaceName: options.interfaceName ?? 'meterkit local port', interfaceStatus: 1 }
+              : {};
+          send(
+            encodeC1222DatalinkResponse({ type: 'dl-get-status-response', ...info, statistics: [] }),
+            false,
+          );
+          return;
+        }
         case 'dl-link-control':
-        case 'dl-get-status':
         case 'dl-get-registration-status':
           send(encodeC1222DatalinkResponse(plain(ResponseCode.ok)), false);
           return;

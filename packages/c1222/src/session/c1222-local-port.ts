@@ -134,9 +134,13 @@ export class C1222LocalPortTransport extends TransportBase {
       numberOfChannels: n.numberOfChannels ?? 1,
     });
     if (resp.type !== 'dl-negotiate-response')
-      throw new MeterkitError(C1222SessionErrorCode.ServiceError, `negotiate answered ${resp.name}`, {
-        path: 'dl-negotiate',
-      });
+      throw new MeterkitError(
+        C1222SessionErrorCode.ServiceError,
+        `negotiate answered ${resp.type === 'dl-response' ? resp.name : resp.type}`,
+        {
+          path: 'dl-negotiate',
+        },
+      );
     this.negotiated = resp;
     this.link.setPacketParameters(
       Math.min(resp.packetSize, n.packetSize),

@@ -120,6 +120,18 @@ const QUAL: BitSpec = [
   ['dstAppliedFlag', 6, 1],
   ['dstSupportedFlag', 7, 1],
 ] as const;
+/**
+ * The flags byte that opens the self-read and log list statuses (ST26, ANSI C12.19 §9.3.7; ST74 and
+ * ST76, §9.8.5 and §9.8.7): ORDER_FLAG, OVERFLOW_FLAG, LIST_TYPE_FLAG and INHIBIT_OVERFLOW_FLAG,
+ * bits 0–3.
+ */
+export const LIST_FLAGS = [
+  ['orderFlag', 0, 1],
+  ['overflowFlag', 1, 1],
+  ['listTypeFlag', 2, 1],
+  ['inhibitOverflowFlag', 3, 1],
+] as const;
+
 const RDATE = [
   ['month', 0, 4],
   ['offset', 4, 3],

@@ -46,6 +46,15 @@ export function defaultGenConfig(): GenConfigTbl {
 
 const DAY = { year: 2026, month: 11, day: 22 };
 
+/** The list status both simulated logs (ST74, ST76) carry: two valid, unread entries, circular. */
+const LOG_STATUS = {
+  flags: { orderFlag: false, overflowFlag: false, listTypeFlag: true, inhibitOverflowFlag: false },
+  nbrValidEntries: 2,
+  lastEntryElement: 1,
+  lastEntrySeqNbr: 2,
+  nbrUnreadEntries: 2,
+} as const;
+
 function at(hour: number, minute: number, second?: number, day = DAY): TimeDate {
   return second === undefined ? { ...day, hour, minute } : { ...day, hour, minute, second };
 }
@@ -403,13 +412,7 @@ export function defaultMeterTableValues(): {
     },
     {
       type: 'HISTORY_LOG_DATA_TBL',
-      status: {
-        flags: { orderFlag: false, overflowFlag: false, listTypeFlag: true, inhibitOverflowFlag: false },
-        nbrValidEntries: 2,
-        lastEntryElement: 1,
-        lastEntrySeqNbr: 2,
-        nbrUnreadEntries: 2,
-      },
+      status: LOG_STATUS,
       entries: [
         {
           historyTime: at(3, 12, 5),
@@ -431,13 +434,7 @@ export function defaultMeterTableValues(): {
     },
     {
       type: 'EVENT_LOG_DATA_TBL',
-      status: {
-        flags: { orderFlag: false, overflowFlag: false, listTypeFlag: true, inhibitOverflowFlag: false },
-        nbrValidEntries: 2,
-        lastEntryElement: 1,
-        lastEntrySeqNbr: 2,
-        nbrUnreadEntries: 2,
-      },
+      status: LOG_STATUS,
       entries: [
         {
           eventTime: at(3, 12, 5),

@@ -4,7 +4,7 @@
  * ST75 EVENT_LOG_CTRL_TBL (§9.8.6) and ST76 EVENT_LOG_DATA_TBL (§9.8.7). ST71 dimensions the rest;
  * its EXT_LOG_FLAGS and NBR_PROGRAM_TABLES exist from STD_VERSION_NO 2 (C12.19-2008).
  */
-import { type BitRecord, TableReader, TableWriter, type TimeDate, timeSizes } from './codec.js';
+import { type BitRecord, LIST_FLAGS, TableReader, TableWriter, type TimeDate, timeSizes } from './codec.js';
 import type { TableContext } from './context.js';
 import { TABLE_IDB_BFLD } from './procedures.js';
 
@@ -152,13 +152,6 @@ export function encodeLogCtrlTbl(t: LogCtrlTbl, ctx: TableContext, st71: ActLogT
   w.set(t.stdProcMonitoredFlags, ctx.dimStdProcUsed, 'std-proc-monitored-flags');
   return w.set(t.mfgProcMonitoredFlags, ctx.dimMfgProcUsed, 'mfg-proc-monitored-flags').finish();
 }
-
-const LIST_FLAGS = [
-  ['orderFlag', 0, 1],
-  ['overflowFlag', 1, 1],
-  ['listTypeFlag', 2, 1],
-  ['inhibitOverflowFlag', 3, 1],
-] as const;
 
 /** The list header of ST74 and ST76. */
 export interface LogListStatus {

@@ -6,6 +6,7 @@
  */
 import {
   type BitRecord,
+  LIST_FLAGS,
   type NiValue,
   niSize,
   TableReader,
@@ -315,13 +316,6 @@ export function encodePrevRegDataTbl(t: PrevRegDataTbl, ctx: TableContext, st21:
   writeRegisterData(w, t.registerData, st21, 'register-data.');
   return w.finish();
 }
-
-const LIST_FLAGS = [
-  ['orderFlag', 0, 1],
-  ['overflowFlag', 1, 1],
-  ['listTypeFlag', 2, 1],
-  ['inhibitOverflowFlag', 3, 1],
-] as const;
 
 /** SELF_READ_DATA_RCD. */
 export interface SelfReadDataRcd {

@@ -464,7 +464,7 @@ export function encodeTable(t: C1219Table, deps: TableDependencies): Uint8Array 
     case 'TIME_OFFSET_TBL':
       return encodeTimeOffsetTbl(t, c, dep(deps, 'st51', n));
     case 'CALENDAR_TBL':
-      return encodeCalendarTbl(t, c);
+      return encodeCalendarTbl(t, c, dep(deps, 'st51', n));
     case 'CLOCK_STATE_TBL':
       return encodeClockStateTbl(t, c, dep(deps, 'st51', n));
     case 'TIME_REMAIN_TBL':

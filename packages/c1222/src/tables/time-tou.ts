@@ -149,28 +149,51 @@ export function encodeTimeOffsetTbl(t: TimeOffsetTbl, ctx: TableContext, st51: A
   return w.finish();
 }
 
+/**
+ * TIER_SWITCH_BFLD (UINT16): NEW_TIER bits 0–2, SUMMATION_SWITCH_FLAG bit 3, DEMANDS_SWITCH_FLAG bit
+ * 4, SWITCH_MIN bits 5–10, SWITCH_HOUR bits 11–15. The two flags say whether the switch selects the
+ * summation tier, the demand tier or both when ST51 SEPARATE_SUM_DEMANDS_FLAG is set; they are
+ * decoded whatever that flag says so that every value round-trips.
+ */
 const TIER_SWITCH = [
   ['newTier', 0, 3],
-  ['switchMin', 3, 6],
-  ['switchHour', 9, 5],
+  ['summationSwitchFlag', 3, 1],
+  ['demandsSwitchFlag', 4, 1],
+  ['switchMin', 5, 6],
+  ['switchHour', 11, 5],
 ] as const;
+
+/** TIER_SWITCH_BFLD of ST54, ANSI C12.19 §9.6.5. */
+export type TierSwitchBfld = BitRecord<typeof TIER_SWITCH>;
 
 /** ST54 CALENDAR_TBL (the DAILY_SCHEDULE_ID_MATRIX that follows the tier switches is kept as bytes). */
 export interface CalendarTbl {
   readonly type: 'CALENDAR_TBL';
+  /**
+   * ANCHOR_DATE: the start date for PERIOD/DELTA recurring dates. The key is present exactly when
+   * ST51 ANCHOR_DATE_FLAG is set (its value is `undefined` under TM_FORMAT 0, where dates are absent).
+   */
+  readonly anchorDate?: CalendarDate | undefined;
   readonly nonRecurrDates: readonly {
     readonly nonRecurrDate: CalendarDate | undefined;
     readonly calendarAction: number;
   }[];
   readonly recurrDates: readonly { readonly recurrDate: RecurringDate; readonly calendarAction: number }[];
   readonly tierSwitches: readonly {
-    readonly tierSwitch: BitRecord<typeof TIER_SWITCH>;
+    readonly tierSwitch: TierSwitchBfld;
     readonly daySchNum: number;
   }[];
   readonly dailyScheduleIdMatrix: Uint8Array;
 }
 
-/** Decodes ST54 (counts from ST51). */
+/**
+ * Decodes ST54 CALENDAR_TBL, ANSI C12.19 §9.6.5 (counts and ANCHOR_DATE_FLAG from ST51):
+ * ANCHOR_DATE (DATE, only when ANCHOR_DATE_FLAG), NON_RECURR_DATES (DATE + CALENDAR_ACTION),
+ * RECURR_DATES (RDATE + CALENDAR_ACTION), TIER_SWITCHES (TIER_SWITCH_BFLD + DAY_SCH_NUM), then the
+ * DAILY_SCHEDULE_ID_MATRIX as bytes. The record is the same for every STD_VERSION_NO: no public
+ * source gives C12.19-1997 a different TIER_SWITCH_BFLD, and 1997-era readers already carry the
+ * SEPARATE_SUM_DEMANDS_FLAG that the two switch flags serve (see docs/c1219.md).
+ */
 export function decodeCalendarTbl(
   bytes: Uint8Array,
   ctx: TableContext,
@@ -179,6 +202,7 @@ export function decodeCalendarTbl(
 ): CalendarTbl {
   const r = new TableReader(bytes, ctx, 'st54', offset);
   const dateSize = ctx.tmFormat === 0 ? 0 : 3;
+  const anchor = st51.timeFuncFlag1.anchorDateFlag ? { anchorDate: r.date('anchor-date') } : {};
   r.need(st51.nbrNonRecurrDates, dateSize + 1, 'non-recurr-dates');
   const nonRecurrDates = [];
   for (let i = 0; i < st51.nbrNonRecurrDates; i++)
@@ -200,12 +224,20 @@ export function decodeCalendarTbl(
       tierSwitch: r.bits(2, TIER_SWITCH, `tier-switches[${i}].tier-switch`),
       daySchNum: r.u8(`tier-switches[${i}].day-sch-num`),
     });
-  return { type: 'CALENDAR_TBL', nonRecurrDates, recurrDates, tierSwitches, dailyScheduleIdMatrix: r.rest() };
+  return {
+    type: 'CALENDAR_TBL',
+    ...anchor,
+    nonRecurrDates,
+    recurrDates,
+    tierSwitches,
+    dailyScheduleIdMatrix: r.rest(),
+  };
 }
 
-/** Encodes ST54. */
-export function encodeCalendarTbl(t: CalendarTbl, ctx: TableContext): Uint8Array {
+/** Encodes ST54 (fields as `decodeCalendarTbl`; ANCHOR_DATE written when ST51 ANCHOR_DATE_FLAG). */
+export function encodeCalendarTbl(t: CalendarTbl, ctx: TableContext, st51: ActTimeTouTbl): Uint8Array {
   const w = new TableWriter(ctx, 'st54', 64);
+  if (st51.timeFuncFlag1.anchorDateFlag) w.date(t.anchorDate, 'anchor-date');
   for (const [i, d] of t.nonRecurrDates.entries())
     w.date(d.nonRecurrDate, `non-recurr-dates[${i}].non-recurr-date`).u8(
       d.calendarAction,
