@@ -7,9 +7,9 @@
 import { fromHex } from '@meterkit/core';
 import t from 'tap';
 import { ClientAssociation, DlmsClient, SN_REPLY_TO_HLS_AUTHENTICATION_NAME } from '../src/client/index.js';
+import { firstMethodOffset } from '../src/cosem/short-names.js';
 import { DlmsErrorCode, SecurityContext } from '../src/index.js';
 import { serveHdlcTcp, serveWrapperTcp } from '../src/server/serve.js';
-import { firstMethodOffset } from '../src/server/short-names.js';
 import { MeterSimulator } from '../src/server/simulator.js';
 import { profileWith } from './simulator-helpers.js';
 

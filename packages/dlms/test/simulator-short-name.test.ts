@@ -3,6 +3,7 @@ import { fromHex } from '@meterkit/core';
 import fc from 'fast-check';
 import t from 'tap';
 import { DlmsClient } from '../src/client/index.js';
+import { firstMethodOffset } from '../src/cosem/short-names.js';
 import {
   ApplicationContextName,
   clientHlsResponse,
@@ -13,7 +14,7 @@ import {
   verifyServerHlsResponse,
 } from '../src/index.js';
 import { serveWrapperTcp } from '../src/server/serve.js';
-import { firstMethodOffset, ShortNameTable, shortNameOf } from '../src/server/short-names.js';
+import { ShortNameTable, shortNameOf } from '../src/server/short-names.js';
 import { MeterSimulator } from '../src/server/simulator.js';
 import { aare, aarq, get, IID, T0 } from './server-helpers.js';
 import { profileWith } from './simulator-helpers.js';

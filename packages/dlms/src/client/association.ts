@@ -21,6 +21,7 @@ import { applicationContextNameFor, mechanismNameFor } from '../acse/names.js';
 import { decodeAcseUserInformation } from '../acse/user-information.js';
 import type { ActionResponseWithOptionalData } from '../apdu/action.js';
 import type { GetDataResult } from '../apdu/common.js';
+import { ASSOCIATION_SN_BASE_NAME, firstMethodOffset } from '../cosem/short-names.js';
 import { DlmsErrorCode } from '../errors.js';
 import { serviceSpecificTagFor } from '../security/ciphered-tags.js';
 import {
@@ -33,12 +34,12 @@ import { DlmsSecurityErrorCode } from '../security/errors.js';
 import {
   clientHlsResponse,
   generateChallenge,
+  type HlsExchange,
   type HlsMechanism,
   verifyServerHlsResponse,
 } from '../security/hls.js';
 import { ASSOCIATION_LN_CLASS_ID, REPLY_TO_HLS_AUTHENTICATION } from '../security/hls-action.js';
 import type { SecurityContext } from '../security/security-context.js';
-import { ASSOCIATION_SN_BASE_NAME, firstMethodOffset } from '../server/short-names.js';
 import { DlmsClientErrorCode } from './errors.js';
 import type { MethodReference, ServiceRequest, ServiceResult, ShortNameReference } from './services.js';
 
@@ -113,6 +114,12 @@ export interface AssociationOptions {
   readonly userId?: number;
   /** Ask the server for HLS pass 4 (its f(CtoS)) and verify it; default true. */
   readonly verifyServer?: boolean;
+  /**
+   * The client system title (8 octets) sent as calling-AP-title when the association is not
+   * ciphered: HLS mechanism 6 (SHA-256) hashes both system titles (IEC 62056-5-3 §9.2.2.2,
+   * §9.2.4.8.2). A ciphered association takes it from its security context.
+   */
+  readonly systemTitle?: Uint8Array;
 }
 
 /** Association state (IEC 62056-5-3 §9.4.1). */
@@ -195,6 +202,8 @@ export class ClientAssociation {
   private readonly mechanism: number;
   private ctos: Uint8Array | undefined;
   private stoc: Uint8Array | undefined;
+  /** The server system title from the AARE responding-AP-title (HLS mechanisms 5–7). */
+  private serverSystemTitle: Uint8Array | undefined;
   private dedicatedKey: Uint8Array | undefined;
   private negotiatedParameters: NegotiatedParameters | undefined;
   /** Current state. */
@@ -274,6 +283,12 @@ export class ClientAssociation {
         ErrorCode.InvalidArgument,
         'a ciphered association needs the client system title',
       );
+    const callingApTitle = ctx?.systemTitle ?? this.options.systemTitle;
+    if (this.mechanism === 6 && callingApTitle?.length !== 8)
+      throw new MeterkitError(
+        ErrorCode.InvalidArgument,
+        'HLS mechanism 6 needs the 8-octet client system title (systemTitle, or the security context)',
+      );
     if (sec?.dedicatedKey !== undefined) {
       this.dedicatedKey =
         sec.dedicatedKey === true ? generateChallenge(ctx!.suite.keyLength) : sec.dedicatedKey;
@@ -298,7 +313,7 @@ export class ClientAssociation {
     const bytes = encodeAcseApdu({
       type: 'aarq',
       applicationContextName: applicationContextNameFor(this.referencing, ctx !== undefined),
-      callingApTitle: ctx?.systemTitle,
+      callingApTitle,
       callingAeInvocationId: this.options.userId,
       senderAcseRequirements: this.mechanism > 0 ? { bytes: Uint8Array.of(0x80), unusedBits: 7 } : undefined,
       mechanismName: this.mechanism > 0 ? mechanismNameFor(this.mechanism) : undefined,
@@ -372,6 +387,7 @@ export class ClientAssociation {
       vaaName: ir.vaaName,
       serverSystemTitle: aare.respondingApTitle,
     };
+    this.serverSystemTitle = aare.respondingApTitle;
     if (ctx !== undefined && aare.respondingApTitle !== undefined)
       ctx.peerSystemTitle = aare.respondingApTitle;
     if (this.dedicatedKey !== undefined) ctx!.setKey('dedicated-key', this.dedicatedKey);
@@ -576,15 +592,14 @@ export class ClientAssociation {
     this.negotiatedParameters = undefined;
   }
 
-  private exchange(): {
-    mechanism: HlsMechanism;
-    clientToServerChallenge: Uint8Array;
-    serverToClientChallenge: Uint8Array;
-  } {
+  private exchange(): HlsExchange {
+    const own = this.options.security?.context.systemTitle ?? this.options.systemTitle;
     return {
       mechanism: this.mechanism as HlsMechanism,
       clientToServerChallenge: this.ctos!,
       serverToClientChallenge: this.stoc!,
+      ...(own !== undefined ? { clientSystemTitle: own } : {}),
+      ...(this.serverSystemTitle !== undefined ? { serverSystemTitle: this.serverSystemTitle } : {}),
     };
   }
 

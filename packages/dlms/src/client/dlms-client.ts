@@ -84,6 +84,11 @@ export interface HdlcAddressing {
    * windows), how long to wait before polling it again with RR (default 100 ms).
    */
   readonly hdlcPollIntervalMs?: number;
+  /**
+   * HDLC inter-octet timeout (IEC 62056-46 §6.4.4.2): a partial frame after this much silence is
+   * dropped so the next frame is read cleanly (default 25 ms, the IEC HDLC setup default; 0: off).
+   */
+  readonly hdlcInterOctetTimeoutMs?: number;
 }
 
 /** Where the meter is and how to reach it. */
@@ -403,6 +408,7 @@ export class DlmsClient {
       responseTimeoutMs: a.hdlcTimeoutMs,
       maxRetries: a.hdlcRetries,
       pollIntervalMs: a.hdlcPollIntervalMs,
+      interOctetTimeoutMs: a.hdlcInterOctetTimeoutMs,
       echo,
       recorder,
       get lineDescription(): string | undefined {

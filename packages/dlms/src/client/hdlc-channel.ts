@@ -36,6 +36,9 @@ export class HdlcChannel implements ApduChannel {
   private readonly queue = new ReceiveQueue<Uint8Array>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private octetTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Counts received chunks, so a late inter-octet timer can tell that bytes came after all. */
+  private chunks = 0;
   private connectWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private disconnectWaiter: (() => void) | undefined;
   private writing: Promise<void> = Promise.resolve();
@@ -49,12 +52,14 @@ export class HdlcChannel implements ApduChannel {
     this.name = `${transport.name} (HDLC ${options.localAddress.upper}→${options.remoteAddress.upper}/${options.remoteAddress.lower ?? '-'})`;
     transport.onData((chunk) => {
       this.options.recorder?.record('server-to-client', chunk, captureTime());
+      this.chunks++;
       this.link.receive(chunk);
       this.pump();
     });
     transport.onClose((info) => {
       this.stopTimer();
       this.stopPollTimer();
+      this.stopOctetTimer();
       this.queue.fail(info.error);
       this.connectWaiter?.reject(info.error);
       this.connectWaiter = undefined;
@@ -132,6 +137,7 @@ export class HdlcChannel implements ApduChannel {
     }
     this.stopTimer();
     this.stopPollTimer();
+    this.stopOctetTimer();
     await this.writing.catch(() => undefined);
     await this.transport.close();
   }
@@ -192,6 +198,7 @@ export class HdlcChannel implements ApduChannel {
         this.pollIfIdle();
       }, this.options.pollIntervalMs ?? 100);
     }
+    this.armOctetTimer();
     const ms = this.link.timeoutMs;
     if (ms !== undefined) {
       this.timer = setTimeout(() => {
@@ -211,6 +218,32 @@ export class HdlcChannel implements ApduChannel {
       `no answer to SNRM ${line}: check --server-address (now logical ${r.upper}, physical ${r.lower ?? 'none'}), --client-address (${this.options.localAddress.upper})${this.options.echo ? ', probe orientation and power (--rts)' : ' and that the port speaks HDLC'}`,
       { cause: e },
     );
+  }
+
+  /**
+   * The inter-octet timer (IEC 62056-46 §6.4.4.2): while the link holds a partial frame, silence
+   * on the line for `interOctetTimeoutMs` makes the link drop it. A timer that fires late (a busy
+   * event loop) first lets pending input in (`setImmediate` runs after I/O), so bytes that did
+   * arrive in time are not mistaken for silence.
+   */
+  private armOctetTimer(): void {
+    this.stopOctetTimer();
+    const ms = this.link.interOctetTimeoutMs;
+    if (ms === undefined) return;
+    const seen = this.chunks;
+    this.octetTimer = setTimeout(() => {
+      this.octetTimer = undefined;
+      setImmediate(() => {
+        if (this.chunks !== seen || this.transport.closed) return;
+        this.link.lineIdle();
+        this.pump();
+      });
+    }, ms);
+  }
+
+  private stopOctetTimer(): void {
+    if (this.octetTimer !== undefined) clearTimeout(this.octetTimer);
+    this.octetTimer = undefined;
   }
 
   private stopTimer(): void {

@@ -3,3 +3,4 @@ export * from './data-shape.js';
 export * from './interface-classes.js';
 export * from './object-list.js';
 export * from './profile-generic.js';
+export * from './short-names.js';

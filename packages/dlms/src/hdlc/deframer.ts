@@ -62,7 +62,20 @@ export interface HdlcDeframerOptions {
   readonly llc?: boolean;
   /** How many frames announced by `expectEcho()` are remembered (default 8). */
   readonly echoDepth?: number;
+  /**
+   * Inter-octet timeout in ms (IEC 62056-46 §6.4.4.2, the inter_octet_time_out of IEC HDLC setup,
+   * IEC 62056-6-2 §4.7.8): a frame candidate that waits longer than this for its next octet is
+   * dropped (`incomplete`) before the next bytes are read, when `push()` is given the time. 0 (the
+   * default) turns it off.
+   */
+  readonly interOctetTimeoutMs?: number;
 }
+
+/**
+ * The default inter-octet timeout of IEC HDLC setup (IEC 62056-6-2 §4.7.8, attribute
+ * inter_octet_time_out): 25 ms.
+ */
+export const HDLC_DEFAULT_INTER_OCTET_TIMEOUT_MS = 25;
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 /** The shared answer of a push that completes nothing. */
@@ -137,7 +150,8 @@ function earlyCheck(buf: Uint8Array, pos: number, n: number, len: number): numbe
  * lengths become `discarded` items and the deframer resynchronises on the next flag, so frames
  * behind a bad candidate are not lost. An incomplete candidate is checked as far as its bytes go
  * (addresses, control, HCS), so a false flag is dropped early. Call `flush()` when the line goes
- * idle (inter-frame timeout) to release a candidate still waiting for bytes.
+ * idle (inter-frame timeout) to release a candidate still waiting for bytes, or pass the time to
+ * `push()` with an `interOctetTimeoutMs` and it is done when the next bytes come.
  *
  * Frames and discarded bytes are views into the pushed chunks (or into the deframer's buffer for
  * frames spanning chunks); do not reuse a chunk's memory while you hold its frames. At most
@@ -165,6 +179,9 @@ export class HdlcDeframer {
   /** The pending candidate's header (and HCS, when it has one) already checked out. */
   private headerChecked = false;
   private readonly echoes: Uint8Array[] = [];
+  private readonly interOctetTimeoutMs: number;
+  /** When the last octet arrived (the caller's clock), if `push()` was given the time. */
+  private lastOctetAt: number | undefined;
 
   constructor(options: HdlcDeframerOptions = {}) {
     const max = options.maxFrameLength ?? HDLC_MAX_FRAME_LENGTH;
@@ -174,6 +191,20 @@ export class HdlcDeframer {
     this.maxFrameLength = max;
     this.llc = options.llc ?? true;
     this.echoDepth = options.echoDepth ?? 8;
+    const iot = options.interOctetTimeoutMs ?? 0;
+    if (!Number.isFinite(iot) || iot < 0)
+      throw new MeterkitError(ErrorCode.InvalidArgument, `interOctetTimeoutMs ${iot} is not a duration`);
+    this.interOctetTimeoutMs = iot;
+  }
+
+  /**
+   * How long the caller may let the line stay silent before calling `flush()` (the inter-octet
+   * timeout, IEC 62056-46 §6.4.4.2): the configured timeout while a frame candidate waits for
+   * octets (more than a lone flag is buffered), else undefined (nothing to time out, or off).
+   */
+  get idleTimeoutMs(): number | undefined {
+    // a lone flag (the closing flag of the last frame, or idle fill) is no partial frame
+    return this.pendingLen > 1 && this.interOctetTimeoutMs > 0 ? this.interOctetTimeoutMs : undefined;
   }
 
   /** Octets buffered, waiting for the rest of a frame. */
@@ -193,8 +224,25 @@ export class HdlcDeframer {
    * A frame split over reads is completed by copying only its own missing octets, once; frames
    * wholly inside a chunk are decoded in place. The array is read-only (a push that completes
    * nothing returns a shared empty one).
+   *
+   * `now` is the arrival time on the caller's clock (ms; a virtual clock in tests): when the
+   * octets before these came longer than `interOctetTimeoutMs` ago and a frame candidate is still
+   * waiting, it is flushed first (its `incomplete` items come before the chunk's), so the next
+   * frame is read cleanly (IEC 62056-46 §6.4.4.2).
    */
-  push(chunk: Uint8Array): readonly HdlcDeframerItem[] {
+  push(chunk: Uint8Array, now?: number): readonly HdlcDeframerItem[] {
+    if (now === undefined || chunk.length === 0) return this.pushChunk(chunk);
+    const last = this.lastOctetAt;
+    this.lastOctetAt = now;
+    if (last === undefined || this.idleTimeoutMs === undefined || now - last <= this.interOctetTimeoutMs)
+      return this.pushChunk(chunk);
+    // the line was silent longer than the inter-octet timeout: the waiting candidate is dead
+    const stale = this.flush();
+    const items = this.pushChunk(chunk);
+    return stale.length === 0 ? items : items.length === 0 ? stale : [...stale, ...items];
+  }
+
+  private pushChunk(chunk: Uint8Array): readonly HdlcDeframerItem[] {
     if (chunk.length === 0) return NONE;
     if (this.pendingLen === 0) {
       const items: HdlcDeframerItem[] = [];

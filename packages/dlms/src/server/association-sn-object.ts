@@ -7,13 +7,13 @@
 import type { SelectiveAccessDescriptor } from '../apdu/common.js';
 import type { DlmsData } from '../axdr/data.js';
 import { type ShortNameObjectListElement, shortNameObjectListToData } from '../cosem/object-list.js';
+import { ASSOCIATION_SN_BASE_NAME } from '../cosem/short-names.js';
 import { parseObis } from '../obis/obis.js';
 import { isVisible, type ObjectAccess } from './access-rights.js';
 import { CURRENT_ASSOCIATION } from './association-object.js';
 import type { AccessContext, ActionOutcome, GetOutcome, ServerObject } from './cosem-object.js';
 import { refused } from './cosem-object.js';
 import type { CosemObjectStore } from './object-store.js';
-import { ASSOCIATION_SN_BASE_NAME } from './short-names.js';
 
 /** Class id of Association SN. IEC 62056-6-2 §4.4.3. */
 export const ASSOCIATION_SN_CLASS_ID = 12;

@@ -122,7 +122,19 @@ export interface SimulatorProfile {
   readonly manufacturer?: string;
   readonly identification?: string;
   /** HDLC capabilities: largest information field and window. */
-  readonly hdlc?: { readonly maxInfoLength?: number; readonly window?: number };
+  readonly hdlc?: {
+    readonly maxInfoLength?: number;
+    readonly window?: number;
+    /** Inter-octet timeout in ms (IEC 62056-6-2 §4.7.8 inter_octet_time_out; default 25, 0: off). */
+    readonly interOctetTimeoutMs?: number;
+    /**
+     * APDUs that may wait for the meter's work before it answers polls with RNR (IEC 62056-46
+     * §6.4.3.3); omitted: every request is answered as it arrives.
+     */
+    readonly receiveQueueLimit?: number;
+    /** With `receiveQueueLimit`: how long the meter works on each queued APDU (default 0 ms). */
+    readonly processingDelayMs?: number;
+  };
   readonly associations: readonly AssociationProfileJson[];
   readonly objects: readonly ObjectProfileJson[];
 }

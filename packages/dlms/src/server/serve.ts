@@ -16,7 +16,7 @@ import {
 } from '@meterkit/core/transport';
 import { INITIAL_LINE, type LineSettings, OpticalDevice } from '../optical/sign-on.js';
 import { encodeWrapperPdu } from '../wrapper/wrapper.js';
-import { HdlcServerPort } from './hdlc-server-port.js';
+import { HdlcServerPort, type HdlcServerPortOptions } from './hdlc-server-port.js';
 import type { MeterSimulator, PushEvent } from './simulator.js';
 import { WrapperServerPort } from './wrapper-server-port.js';
 
@@ -95,9 +95,73 @@ export async function serveWrapperUdp(
   };
 }
 
-/** HDLC capabilities of the profile (maximum information field, window). */
-function hdlcOptions(sim: MeterSimulator): { maxInfoLength?: number; window?: number } {
-  return { maxInfoLength: sim.profile.hdlc?.maxInfoLength, window: sim.profile.hdlc?.window };
+/** HDLC options of the profile (maximum information field, window, timeouts, receive queue). */
+function hdlcOptions(sim: MeterSimulator): HdlcServerPortOptions {
+  const h = sim.profile.hdlc;
+  return {
+    maxInfoLength: h?.maxInfoLength,
+    window: h?.window,
+    interOctetTimeoutMs: h?.interOctetTimeoutMs,
+    receiveQueueLimit: h?.receiveQueueLimit,
+  };
+}
+
+/** Feeds a byte stream to an `HdlcServerPort` and runs its timers. */
+interface HdlcDriver {
+  data(chunk: Uint8Array): void;
+  stop(): void;
+}
+
+/**
+ * Runs an `HdlcServerPort` on a byte stream: its inter-octet timer (IEC 62056-46 §6.4.4.2; a timer
+ * that fires late first lets pending input in, so a busy event loop is not mistaken for a silent
+ * line) and the meter's work on its receive queue, `processingDelayMs` per APDU.
+ */
+function driveHdlc(
+  port: HdlcServerPort,
+  write: (b: Uint8Array) => void,
+  processingDelayMs: number,
+): HdlcDriver {
+  let chunks = 0;
+  let stopped = false;
+  let octetTimer: ReturnType<typeof setTimeout> | undefined;
+  let workTimer: ReturnType<typeof setTimeout> | undefined;
+  const emit = (outs: readonly Uint8Array[]): void => {
+    for (const o of outs) write(o);
+    arm();
+  };
+  const arm = (): void => {
+    if (stopped) return;
+    if (octetTimer !== undefined) clearTimeout(octetTimer);
+    octetTimer = undefined;
+    const ms = port.idleTimeoutMs;
+    if (ms !== undefined) {
+      const seen = chunks;
+      octetTimer = setTimeout(() => {
+        octetTimer = undefined;
+        setImmediate(() => {
+          if (!stopped && chunks === seen) emit(port.lineIdle());
+        });
+      }, ms);
+    }
+    if (port.pending > 0 && workTimer === undefined) {
+      workTimer = setTimeout(() => {
+        workTimer = undefined;
+        if (!stopped) emit(port.process());
+      }, processingDelayMs);
+    }
+  };
+  return {
+    data: (chunk) => {
+      chunks++;
+      emit(port.receive(chunk));
+    },
+    stop: () => {
+      stopped = true;
+      if (octetTimer !== undefined) clearTimeout(octetTimer);
+      if (workTimer !== undefined) clearTimeout(workTimer);
+    },
+  };
 }
 
 /** HDLC over TCP (IEC 62056-46 frames on a TCP stream): one `HdlcServerPort` per connection. */
@@ -108,8 +172,12 @@ export async function serveHdlcTcp(
   const listener = await listenTcp({ host: options.host, port: options.port });
   listener.onConnection((conn) => {
     const port = new HdlcServerPort(sim, hdlcOptions(sim));
-    conn.onData((chunk) => pump(conn, port.receive(chunk)));
-    conn.onClose(() => port.close());
+    const driver = driveHdlc(port, (b) => pump(conn, [b]), sim.profile.hdlc?.processingDelayMs ?? 0);
+    conn.onData((chunk) => driver.data(chunk));
+    conn.onClose(() => {
+      driver.stop();
+      port.close();
+    });
   });
   const a = listener.address();
   return { address: `${a.address}:${a.port}`, port: a.port, close: () => listener.close() };
@@ -169,6 +237,7 @@ export async function serveHdlcSerial(
   const enqueue = (f: () => Promise<unknown>): void => {
     queue = queue.then(f).catch(ignore);
   };
+  const driver = driveHdlc(hdlc, (o) => enqueue(() => t.write(o)), sim.profile.hdlc?.processingDelayMs ?? 0);
   const runDevice = (d: OpticalDevice): void => {
     for (let a = d.nextAction(); a !== undefined; a = d.nextAction()) {
       const action = a;
@@ -193,8 +262,7 @@ export async function serveHdlcSerial(
       }
       return;
     }
-    const outs = hdlc.receive(chunk);
-    for (const o of outs) enqueue(() => t.write(o));
+    driver.data(chunk);
     if (hdlc.connected) wasConnected = true;
     else if (wasConnected && optical) {
       wasConnected = false;
@@ -207,11 +275,15 @@ export async function serveHdlcSerial(
       });
     }
   });
-  t.onClose(() => hdlc.close());
+  t.onClose(() => {
+    driver.stop();
+    hdlc.close();
+  });
   return {
     address: options.path,
     port: 0,
     close: async () => {
+      driver.stop();
       hdlc.close();
       await t.close();
     },

@@ -57,6 +57,7 @@ import type {
   WriteResponseItem,
 } from '../apdu/short-name.js';
 import { type DlmsData, encodeData, readData } from '../axdr/data.js';
+import { ASSOCIATION_SN_BASE_NAME } from '../cosem/short-names.js';
 import { isCipheredApduTag } from '../security/ciphered-tags.js';
 import { type CipheringForm, cipherApdu, decipherApdu } from '../security/ciphering.js';
 import {
@@ -86,7 +87,7 @@ import { CurrentAssociationSnObject } from './association-sn-object.js';
 import { type AccessContext, isRefusal, type ServerObject } from './cosem-object.js';
 import type { CosemObjectStore } from './object-store.js';
 import { forkSecurityContext, syncInvocationCounters } from './security-fork.js';
-import { ASSOCIATION_SN_BASE_NAME, type ShortNameTarget } from './short-names.js';
+import type { ShortNameTarget } from './short-names.js';
 
 /** Options of a server session. IEC 62056-5-3 §9.4. */
 export interface DlmsServerSessionOptions {

@@ -11,14 +11,23 @@
  *   with RR when its timer runs out, up to a retry limit; a secondary answers a repeated I frame by
  *   repeating its last answer (§6.4.4.3). FRMR and an unexpected DM end the link with a typed error.
  * - Line noise: the deframer drops garbage and broken frames (`discarded` events), optical-head echo
- *   is suppressed, frames for other addresses are ignored.
+ *   is suppressed, frames for other addresses are ignored. A frame that breaks off is dropped after
+ *   the inter-octet timeout (§6.4.4.2), so the next frame is read cleanly.
+ * - Flow control: on the peer's RNR no I frames go out until its RR (the client polls meanwhile);
+ *   `setBusy()` makes this station answer RNR and drop I frames (§6.4.3.3).
  *
- * The caller moves bytes and time: `receive()` what the port delivers, write every `nextOutput()`,
+ * The caller moves bytes and time: `receive()` what the port delivers (with the time, or run a
+ * timer of `interOctetTimeoutMs` and call `lineIdle()` when it fires), write every `nextOutput()`,
  * run a timer of `timeoutMs` and call `timeout()` when it fires, and read `nextEvent()`.
  */
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import type { HdlcAddress } from '../hdlc/address.js';
-import { HdlcDeframer, type HdlcDiscardReason } from '../hdlc/deframer.js';
+import {
+  HDLC_DEFAULT_INTER_OCTET_TIMEOUT_MS,
+  HdlcDeframer,
+  type HdlcDeframerItem,
+  type HdlcDiscardReason,
+} from '../hdlc/deframer.js';
 import { encodeHdlcFrame, type HdlcFrame, type HdlcFrameInput } from '../hdlc/frame.js';
 import { LLC_COMMAND, LLC_RESPONSE } from '../hdlc/llc.js';
 import {
@@ -56,7 +65,13 @@ export type HdlcLinkEvent =
   | {
       readonly type: 'discarded';
       readonly bytes: Uint8Array;
-      readonly reason: HdlcDiscardReason | 'not-for-us' | 'unexpected' | 'out-of-sequence';
+      readonly reason:
+        | HdlcDiscardReason
+        | 'not-for-us'
+        | 'unexpected'
+        | 'out-of-sequence'
+        /** An I frame that arrived while this station was busy (`setBusy(true)`): not acknowledged. */
+        | 'busy';
       readonly offset: number;
     };
 
@@ -83,6 +98,19 @@ export interface HdlcLinkOptions {
   readonly echo?: boolean;
   /** Largest APDU accepted from segments, to bound memory (default 65535 octets). */
   readonly maxApduSize?: number;
+  /**
+   * Inter-octet timeout (IEC 62056-46 §6.4.4.2; IEC HDLC setup inter_octet_time_out, default
+   * 25 ms): a partial frame that waits longer than this for its next octet is discarded
+   * (`incomplete`), never delivered, so the next frame is read cleanly. It acts when `receive()`
+   * is given the time, or when the caller's timer of `interOctetTimeoutMs` runs out and it calls
+   * `lineIdle()`. 0 turns it off.
+   */
+  readonly interOctetTimeoutMs?: number;
+  /**
+   * Client: while the server is busy (it answered RNR), how long to wait before polling it again
+   * with RR (default 100 ms, at most `responseTimeoutMs`).
+   */
+  readonly busyPollIntervalMs?: number;
 }
 
 interface SentFrame {
@@ -103,7 +131,7 @@ export class HdlcLink {
   private readonly maxRetries: number;
   private readonly echo: boolean;
   private readonly maxApduSize: number;
-  private readonly deframer = new HdlcDeframer({ llc: false });
+  private readonly deframer: HdlcDeframer;
   private readonly outputs: Uint8Array[] = [];
   private readonly events: HdlcLinkEvent[] = [];
 
@@ -134,6 +162,11 @@ export class HdlcLink {
   private rxLength = 0;
   /** Server: the peer has handed us the poll and we have not answered yet. */
   private holdingPoll = false;
+  /** The peer said RNR: send it no I frames until it says RR (IEC 62056-46 §6.4.3.3). */
+  private peerBusy = false;
+  /** This station is busy (`setBusy`): it answers RNR and drops I frames. */
+  private localBusy = false;
+  private readonly busyPollIntervalMs: number;
 
   constructor(options: HdlcLinkOptions) {
     this.role = options.role;
@@ -151,6 +184,20 @@ export class HdlcLink {
     this.maxRetries = options.maxRetries ?? 3;
     this.echo = options.echo ?? false;
     this.maxApduSize = options.maxApduSize ?? 65535;
+    this.busyPollIntervalMs = Math.min(options.busyPollIntervalMs ?? 100, this.responseTimeoutMs);
+    this.deframer = new HdlcDeframer({
+      llc: false,
+      interOctetTimeoutMs: options.interOctetTimeoutMs ?? HDLC_DEFAULT_INTER_OCTET_TIMEOUT_MS,
+    });
+  }
+
+  /**
+   * The inter-octet timer the caller should run now (IEC 62056-46 §6.4.4.2): while a partial frame
+   * waits for its next octets, the configured timeout; restart it on every `receive()` and call
+   * `lineIdle()` when it runs out. Undefined when no partial frame is buffered.
+   */
+  get interOctetTimeoutMs(): number | undefined {
+    return this.deframer.idleTimeoutMs;
   }
 
   /** The link parameters in force (the defaults until a connection negotiates others). */
@@ -158,16 +205,46 @@ export class HdlcLink {
     return this.params;
   }
 
-  /** The timer the caller should run now (client: while waiting for an answer), else undefined. */
+  /**
+   * The timer the caller should run now (client: while waiting for an answer, or, while the server
+   * is busy, until the next poll), else undefined.
+   */
   get timeoutMs(): number | undefined {
-    return this.role === 'client' && (this.waiting || this.pendingCommand !== undefined)
-      ? this.responseTimeoutMs
-      : undefined;
+    if (this.role !== 'client') return undefined;
+    if (this.waiting || this.pendingCommand !== undefined) return this.responseTimeoutMs;
+    return this.peerBusy && this.state === 'connected' ? this.busyPollIntervalMs : undefined;
   }
 
   /** True when nothing is queued or waiting for acknowledgement (client: the poll is ours). */
   get idle(): boolean {
-    return this.txQueue.length === 0 && this.unacked.length === 0 && !this.waiting;
+    return this.txQueue.length === 0 && this.unacked.length === 0 && !this.waiting && !this.peerBusy;
+  }
+
+  /** True while the peer has said RNR (receive not ready) and not yet RR. IEC 62056-46 §6.4.3.3. */
+  get peerReceiveBusy(): boolean {
+    return this.peerBusy;
+  }
+
+  /** True while this station is busy (`setBusy(true)`). */
+  get busy(): boolean {
+    return this.localBusy;
+  }
+
+  /**
+   * Sets or clears this station's busy condition (RR/RNR flow control, IEC 62056-46 §6.4.3.3,
+   * ISO/IEC 13239 §5.3.2.2): while busy, the station answers a poll with RNR instead of RR and
+   * drops the I frames it receives without acknowledging them (a `discarded` event with reason
+   * `busy`), so the peer keeps them and sends them again once it hears RR. A client polls with
+   * RNR while busy; on clearing, it polls with RR at once so the server may go on.
+   */
+  setBusy(busy: boolean): void {
+    if (this.localBusy === busy) return;
+    this.localBusy = busy;
+    if (!busy && this.role === 'client' && this.state === 'connected' && !this.waiting) {
+      this.waiting = true;
+      this.retries = 0;
+      this.emit({ type: 'rr', pollFinal: true, receiveSequence: this.vr, ...this.addresses() });
+    }
   }
 
   /** The next bytes to write to the line, or undefined. */
@@ -235,7 +312,11 @@ export class HdlcLink {
       const end = Math.min(apdu.length, at + max);
       this.txQueue.push({ info: apdu.subarray(at, end), segmented: end < apdu.length, llc: false });
     }
-    if (this.role === 'client' ? !this.waiting && this.unacked.length === 0 : this.holdingPoll)
+    if (
+      this.role === 'client'
+        ? !this.waiting && this.unacked.length === 0 && !this.peerBusy
+        : this.holdingPoll && !this.peerBusy
+    )
       this.transmitWindow();
   }
 
@@ -250,7 +331,7 @@ export class HdlcLink {
     if (this.state !== 'connected' || !this.idle) return;
     this.waiting = true;
     this.retries = 0;
-    this.emit({ type: 'rr', pollFinal: true, receiveSequence: this.vr, ...this.addresses() });
+    this.emitSupervisory(true);
   }
 
   /**
@@ -263,9 +344,7 @@ export class HdlcLink {
     this.requireRole('server', 'releasePoll');
     if (this.state !== 'connected' || !this.holdingPoll || this.txQueue.length > 0) return;
     this.holdingPoll = false;
-    this.lastAnswer = [
-      this.emit({ type: 'rr', pollFinal: true, receiveSequence: this.vr, ...this.addresses() }),
-    ];
+    this.lastAnswer = [this.emitSupervisory(true)];
   }
 
   /** Sends an APDU in a UI frame (no sequence numbers, no acknowledgement), e.g. a push. */
@@ -274,9 +353,26 @@ export class HdlcLink {
     this.emit({ type: 'ui', pollFinal: false, llc, information: apdu, ...this.addresses() });
   }
 
-  /** Bytes arrived from the line. */
-  receive(bytes: Uint8Array): void {
-    for (const item of this.deframer.push(bytes)) {
+  /**
+   * Bytes arrived from the line. `now` (ms, the caller's clock: `performance.now()` or a virtual
+   * clock) lets the link apply the inter-octet timeout itself: a partial frame older than
+   * `interOctetTimeoutMs` is discarded before these bytes are read.
+   */
+  receive(bytes: Uint8Array, now?: number): void {
+    this.handleItems(this.deframer.push(bytes, now));
+  }
+
+  /**
+   * The line stayed silent for the inter-octet timeout (IEC 62056-46 §6.4.4.2): a partial frame
+   * still waiting for octets is discarded (a `discarded` event with reason `incomplete`), and any
+   * whole frame found behind its false start is handled.
+   */
+  lineIdle(): void {
+    this.handleItems(this.deframer.flush());
+  }
+
+  private handleItems(items: readonly HdlcDeframerItem[]): void {
+    for (const item of items) {
       if (item.type === 'discarded') {
         this.events.push({ type: 'discarded', bytes: item.bytes, reason: item.reason, offset: item.offset });
         continue;
@@ -302,7 +398,14 @@ export class HdlcLink {
   /** The caller's timer (`timeoutMs`) ran out. */
   timeout(): void {
     if (this.role !== 'client') return;
-    if (!this.waiting && this.pendingCommand === undefined) return;
+    if (!this.waiting && this.pendingCommand === undefined) {
+      if (this.peerBusy && this.state === 'connected') {
+        // the server said RNR: ask again whether it is ready (§6.4.3.3), without I frames
+        this.waiting = true;
+        this.emitSupervisory(true);
+      }
+      return;
+    }
     this.retries++;
     if (this.retries > this.maxRetries) {
       const what =
@@ -322,11 +425,11 @@ export class HdlcLink {
     }
     if (this.pendingCommand !== undefined) {
       this.output(this.pendingCommand);
-    } else if (this.unacked.length > 0) {
+    } else if (this.unacked.length > 0 && !this.peerBusy) {
       for (const s of this.unacked) this.output(s.bytes);
     } else {
       // ask where the server is: RR with P=1 (§6.4.4.3)
-      this.emit({ type: 'rr', pollFinal: true, receiveSequence: this.vr, ...this.addresses() });
+      this.emitSupervisory(true);
     }
   }
 
@@ -386,13 +489,13 @@ export class HdlcLink {
           return;
         }
         this.acknowledge(f.receiveSequence);
+        // RNR: the server cannot take I frames now; RR: it can again (§6.4.3.3)
+        this.peerBusy = f.type === 'rnr';
         if (f.pollFinal) {
           this.waiting = false;
           this.retries = 0;
-          if (f.type === 'rnr') {
-            this.waiting = true; // poll again when the timer runs out
-            return;
-          }
+          // busy: the poll is ours; the busy timer (`timeoutMs`) polls again with RR
+          if (this.peerBusy) return;
           if (!this.resendFrom(f.receiveSequence)) this.continueClient();
         }
         return;
@@ -406,12 +509,12 @@ export class HdlcLink {
         if (f.pollFinal) {
           this.waiting = false;
           this.retries = 0;
-          if (this.rx.length > 0) {
-            // more segments to come: ask for them (§6.4.3.6)
+          if (this.rx.length > 0 || this.localBusy) {
+            // more segments to come, or frames we dropped while busy: poll for them (§6.4.3.6)
             this.waiting = true;
-            this.emit({ type: 'rr', pollFinal: true, receiveSequence: this.vr, ...this.addresses() });
-          } else {
-            if (!this.resendFrom(f.receiveSequence)) this.continueClient();
+            this.emitSupervisory(true);
+          } else if (!this.peerBusy && !this.resendFrom(f.receiveSequence)) {
+            this.continueClient();
           }
         }
         return;
@@ -468,7 +571,7 @@ export class HdlcLink {
         return;
       case 'i':
       case 'rr':
-      case 'rnr':
+      case 'rnr': {
         if (this.state !== 'connected') {
           if (f.pollFinal) this.emit({ type: 'dm', pollFinal: true, ...this.addresses() });
           return;
@@ -484,22 +587,26 @@ export class HdlcLink {
           return;
         }
         this.acknowledge(f.receiveSequence);
+        // the client's RNR: no I frames to it until it polls with RR (§6.4.3.3)
+        if (f.type !== 'i') this.peerBusy = f.type === 'rnr';
+        const vrBefore = this.vr;
         if (f.type === 'i') this.acceptI(f, offset);
+        const tookI = f.type === 'i' && this.vr !== vrBefore;
         if (!f.pollFinal) return;
         this.holdingPoll = true;
         this.lastAnswer = [];
-        if (this.resendFrom(f.receiveSequence)) return;
-        if (this.txQueue.length > 0) {
+        if (!this.peerBusy && this.resendFrom(f.receiveSequence)) return;
+        if (this.txQueue.length > 0 && !this.peerBusy) {
           this.transmitWindow();
-        } else if (this.rx.length > 0 || f.type !== 'i') {
-          // a segment of a longer request, or a poll with nothing to send: acknowledge
+        } else if (f.type !== 'i' || this.rx.length > 0 || this.peerBusy || (this.localBusy && !tookI)) {
+          // a poll with nothing to send, a segment of a longer request, a busy client, or a frame
+          // dropped because we are busy: acknowledge with RR, or RNR while busy
           this.holdingPoll = false;
-          this.lastAnswer = [
-            this.emit({ type: 'rr', pollFinal: true, receiveSequence: this.vr, ...this.addresses() }),
-          ];
+          this.lastAnswer = [this.emitSupervisory(true)];
         }
         // else: a whole request arrived; the poll stays with us until `send()` answers it
         return;
+      }
       default:
         this.unexpected(f, offset);
     }
@@ -553,6 +660,11 @@ export class HdlcLink {
   }
 
   private acceptI(f: Extract<HdlcFrame, { type: 'i' }>, offset: number): void {
+    if (this.localBusy) {
+      // busy: not taken, not acknowledged; the peer sends it again after our RR (§6.4.3.3)
+      this.events.push({ type: 'discarded', bytes: f.raw ?? new Uint8Array(0), reason: 'busy', offset });
+      return;
+    }
     if (f.sendSequence !== this.vr) {
       // a repeated or out-of-order I frame: dropped and recovered by N(R) on the next poll
       // (§6.4.4.3), so it is reported as discarded, not as an error that would end the exchange
@@ -600,6 +712,7 @@ export class HdlcLink {
     this.waiting = false;
     this.retries = 0;
     this.holdingPoll = false;
+    this.peerBusy = false;
   }
 
   private closed(reason: 'local' | 'peer'): void {
@@ -626,6 +739,16 @@ export class HdlcLink {
 
   private addresses(): { destination: HdlcAddress; source: HdlcAddress } {
     return { destination: this.remote, source: this.local };
+  }
+
+  /** RR, or RNR while this station is busy, carrying V(R). */
+  private emitSupervisory(pollFinal: boolean): Uint8Array {
+    return this.emit({
+      type: this.localBusy ? 'rnr' : 'rr',
+      pollFinal,
+      receiveSequence: this.vr,
+      ...this.addresses(),
+    });
   }
 
   private emit(frame: HdlcFrameInput): Uint8Array {

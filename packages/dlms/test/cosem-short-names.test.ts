@@ -11,13 +11,15 @@ import { ErrorCode } from '@meterkit/core';
 import fc from 'fast-check';
 import t from 'tap';
 import type { DlmsData } from '../src/axdr/data.js';
-import { type ServerObject, StoredObject } from '../src/server/cosem-object.js';
 import {
   ASSOCIATION_SN_BASE_NAME,
+  attributeShortName,
   firstMethodOffset,
-  ShortNameTable,
-  shortNameOf,
-} from '../src/server/short-names.js';
+  methodShortName,
+} from '../src/cosem/short-names.js';
+import * as dlms from '../src/index.js';
+import { type ServerObject, StoredObject } from '../src/server/cosem-object.js';
+import { ShortNameTable, shortNameOf } from '../src/server/short-names.js';
 
 interface Row {
   readonly classId: number;
@@ -310,6 +312,26 @@ t.test('first-method offsets of the served classes, by class version', async (t)
       `${row.name} v${row.version}: method 1 at x + 0x${row.offset.toString(16)} (${row.source})`,
     );
   }
+});
+
+t.test('the cosem short-name functions agree with the server table and are exported', async (t) => {
+  const base = 0x3000;
+  for (const row of ROWS) {
+    const o = objectOf(row);
+    for (const attributeId of range(row.attributes))
+      t.equal(attributeShortName(base, attributeId), shortNameOf(base, o, { attributeId }));
+    for (const methodId of row.methods)
+      t.equal(
+        methodShortName(base, row.classId, methodId, range(row.attributes), row.version),
+        shortNameOf(base, o, { methodId }),
+        `${row.name} v${row.version} method ${methodId}`,
+      );
+  }
+  // the default version is the one meterkit describes the class in: Register reset at x + 0x28
+  t.equal(methodShortName(0x100, 3, 1), 0x128);
+  t.equal(dlms.firstMethodOffset, firstMethodOffset, 'firstMethodOffset re-exported by the package');
+  t.equal(dlms.ASSOCIATION_SN_BASE_NAME, ASSOCIATION_SN_BASE_NAME);
+  t.equal(dlms.ShortNameTable, ShortNameTable, 'ShortNameTable still exported');
 });
 
 t.test('every attribute and method resolves back from its short name', async (t) => {
