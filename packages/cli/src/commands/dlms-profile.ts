@@ -3,7 +3,7 @@ import { type CaptureObjectDefinition, obisName, type ProfileRow } from '@meterk
 import type { Argv, CommandModule } from 'yargs';
 import { ExitCode } from '../exit-codes.js';
 import { lineChart } from '../output/chart.js';
-import { renderCsv } from '../output/csv.js';
+import { csvRecord } from '../output/csv.js';
 import { formatDlmsData, numericValue } from '../output/dlms-data.js';
 import { type OutputArgs, outputMode, withOutputOptions } from '../output/format.js';
 import { jsonLine } from '../output/json-lines.js';
@@ -47,13 +47,17 @@ function cellText(cell: ProfileRow['cells'][number]): string {
   return formatDlmsData(cell.data, true);
 }
 
-/** Reads the last `count` entries in chunks, reporting progress. */
+/**
+ * Reads the last `count` entries in chunks, reporting progress and handing each chunk to `onChunk`
+ * as it arrives (so rows already read reach the output even if the meter stops answering later).
+ */
 async function readLastEntries(
   client: DlmsClient,
   obis: string,
   count: number,
   chunk: number,
   progress: ProgressBar,
+  onChunk: (part: ProfileReadResult) => void,
 ): Promise<ProfileReadResult> {
   const inUse = numericValue(await client.get(obis, { classId: 7, attribute: 7 })) ?? 0;
   const first = Math.max(1, inUse - count + 1);
@@ -65,10 +69,59 @@ async function readLastEntries(
     const part = await client.readProfile(obis, { fromEntry: from, toEntry: to });
     result ??= part;
     rows.push(...part.rows);
+    onChunk(part);
     progress.update(rows.length, total);
   }
-  if (result === undefined) return client.readProfile(obis, { fromEntry: 1, toEntry: 0 });
+  if (result === undefined) {
+    const empty = await client.readProfile(obis, { fromEntry: 1, toEntry: 0 });
+    onChunk(empty);
+    return empty;
+  }
   return { ...result, rows };
+}
+
+/** The units of a profile's columns, from the first row that has each. */
+function columnUnits(part: ProfileReadResult): (string | undefined)[] {
+  return part.columns.map((_, i) => part.rows.find((r) => r.cells[i]?.unit !== undefined)?.cells[i]?.unit);
+}
+
+/** One profile row as a JSON line: each cell with its OBIS, attribute, time or scaled value, unit. */
+function rowJson(row: ProfileRow): string {
+  return jsonLine({
+    values: row.cells.map((cell) => ({
+      obis: cell.column.logicalName,
+      attribute: cell.column.attributeIndex,
+      ...(cell.time !== undefined ? { time: cell.time } : {}),
+      ...(cell.scaled !== undefined ? { value: cell.scaled } : { data: cell.data }),
+      ...(cell.unit !== undefined ? { unit: cell.unit } : {}),
+    })),
+  });
+}
+
+/**
+ * Writes CSV or JSON lines chunk by chunk: the CSV header with the first chunk (units from its
+ * rows), then every row as soon as its chunk arrived. Returns undefined for the table, which needs
+ * every row before it can be laid out.
+ */
+function streamingOutput(
+  ctx: CommandContext,
+  mode: ReturnType<typeof outputMode>,
+): ((part: ProfileReadResult) => void) | undefined {
+  if (mode === 'json') {
+    return (part) => {
+      for (const row of part.rows) ctx.io.out(rowJson(row));
+    };
+  }
+  if (mode !== 'csv') return undefined;
+  let units: (string | undefined)[] | undefined;
+  return (part) => {
+    if (units === undefined) {
+      units = columnUnits(part);
+      const u = units;
+      ctx.io.out(csvRecord(part.columns.map((c, i) => header(c, u[i]))));
+    }
+    ctx.io.out(part.rows.map((r) => csvRecord(r.cells.map(cellText))).join(''));
+  };
 }
 
 /** `meterkit dlms profile`: a load profile (Profile generic, class 7) as a table, CSV or JSON lines. */
@@ -125,17 +178,24 @@ export function dlmsProfileCommand(ctx: CommandContext): CommandModule<object, P
       const from = args.from === undefined ? undefined : parseTime(args.from, 'from');
       const to = args.to === undefined ? new Date() : parseTime(args.to, 'to');
       const progress = new ProgressBar(ctx.io, obis);
+      const mode = outputMode(args);
+      // CSV and JSON lines go out chunk by chunk: when the meter stops answering mid-profile, the
+      // rows read so far are already written, each complete, before the error line.
+      const stream = streamingOutput(ctx, mode);
+      const onChunk = stream ?? (() => {});
       let result: ProfileReadResult;
       try {
         result = await withDlmsClient(
           ctx,
           args,
-          (client) => {
+          async (client) => {
             if (from !== undefined) {
               progress.update(0, undefined);
-              return client.readProfile(obis, { from, to });
+              const range = await client.readProfile(obis, { from, to });
+              onChunk(range);
+              return range;
             }
-            return readLastEntries(client, obis, entries, args.chunk, progress);
+            return readLastEntries(client, obis, entries, args.chunk, progress, onChunk);
           },
           { logicalNames: 'profile' },
         );
@@ -143,32 +203,8 @@ export function dlmsProfileCommand(ctx: CommandContext): CommandModule<object, P
         progress.done();
       }
       const columns = result.columns;
-      const units = columns.map(
-        (_, i) => result.rows.find((r) => r.cells[i]?.unit !== undefined)?.cells[i]?.unit,
-      );
-      const mode = outputMode(args);
-      if (mode === 'json') {
-        for (const row of result.rows) {
-          ctx.io.out(
-            jsonLine({
-              values: row.cells.map((cell) => ({
-                obis: cell.column.logicalName,
-                attribute: cell.column.attributeIndex,
-                ...(cell.time !== undefined ? { time: cell.time } : {}),
-                ...(cell.scaled !== undefined ? { value: cell.scaled } : { data: cell.data }),
-                ...(cell.unit !== undefined ? { unit: cell.unit } : {}),
-              })),
-            }),
-          );
-        }
-      } else if (mode === 'csv') {
-        ctx.io.out(
-          renderCsv(
-            columns.map((c, i) => header(c, units[i])),
-            result.rows.map((r) => r.cells.map(cellText)),
-          ),
-        );
-      } else {
+      const units = columnUnits(result);
+      if (stream === undefined) {
         const c = ctx.colors;
         const lines = renderTable(
           columns.map((col, i) => ({

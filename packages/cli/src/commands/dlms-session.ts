@@ -236,12 +236,25 @@ export function referencingOf(
   return r;
 }
 
+/** The client system title: `--system-title` (or the profile's), default `4d4b54434c490001`. */
+function clientSystemTitle(args: DlmsSessionArgs, profile: MeterProfile | undefined): Uint8Array {
+  const stText = (option(args, profile, 'system-title') as string | undefined) ?? '4d4b54434c490001';
+  let systemTitle: Uint8Array;
+  try {
+    systemTitle = fromHex(stText);
+  } catch {
+    throw usage('--system-title must be 16 hex digits');
+  }
+  if (systemTitle.length !== 8) throw usage('--system-title must be 8 octets (16 hex digits)');
+  return systemTitle;
+}
+
 /** Builds the association options (authentication, security, addresses) from arguments, profile and credentials. */
 export function associationOptions(
   args: DlmsSessionArgs,
   profile: MeterProfile | undefined,
   credentials: Credentials,
-): Pick<DlmsClientOptions, 'authentication' | 'security'> & {
+): Pick<DlmsClientOptions, 'authentication' | 'security' | 'systemTitle'> & {
   clientAddress: number;
   logicalAddress: number;
   physicalAddress: number | undefined;
@@ -288,14 +301,7 @@ export function associationOptions(
     );
   let security: ClientSecurity | undefined;
   if (protection !== 'none' || keyed) {
-    const stText = (option(args, profile, 'system-title') as string | undefined) ?? '4d4b54434c490001';
-    let systemTitle: Uint8Array;
-    try {
-      systemTitle = fromHex(stText);
-    } catch {
-      throw usage('--system-title must be 16 hex digits');
-    }
-    if (systemTitle.length !== 8) throw usage('--system-title must be 8 octets (16 hex digits)');
+    const systemTitle = clientSystemTitle(args, profile);
     const why = keyed ? `--auth ${authName}` : `--security ${protection}`;
     const kek = credentials.get('kek');
     const keyLength = suite === 2 ? 32 : 16;
@@ -340,6 +346,8 @@ export function associationOptions(
   return {
     authentication,
     security,
+    // HLS-SHA256 hashes both system titles; unciphered, ours goes in the calling-AP-title
+    ...(mechanism === 6 && security === undefined ? { systemTitle: clientSystemTitle(args, profile) } : {}),
     clientAddress,
     logicalAddress,
     physicalAddress,
@@ -437,6 +445,7 @@ export async function withDlmsClient<T>(
       referencing: assoc.referencing,
       authentication: assoc.authentication,
       ...(assoc.security === undefined ? {} : { security: assoc.security }),
+      ...(assoc.systemTitle === undefined ? {} : { systemTitle: assoc.systemTitle }),
     });
     const result = await work(client, conn, { referencing: assoc.referencing });
     try {
@@ -446,7 +455,12 @@ export async function withDlmsClient<T>(
     }
     return result;
   } catch (e) {
-    throw dlmsHint(e, assoc.clientAddress, client === undefined && assoc.security !== undefined);
+    throw dlmsHint(
+      e,
+      assoc.clientAddress,
+      client === undefined && assoc.security !== undefined,
+      client !== undefined,
+    );
   } finally {
     const used = assoc.security?.context.invocationCounter('global-unicast-encryption-key');
     if (used !== undefined && used > lastCounter) lastCounter = used;
@@ -463,11 +477,25 @@ const connectClient = (options: DlmsClientOptions): Promise<DlmsClient> => DlmsC
 /**
  * Adds what to try to association and access failures. A session timeout is reported as a
  * transport timeout (exit 3); an undecodable answer to a ciphered AARQ means the meter did not
- * accept our keys or counter (exit 4).
+ * accept our keys or counter (exit 4). `associated`: the association was established, so a
+ * timeout or a closed connection means the meter stopped answering mid-session.
  */
-export function dlmsHint(e: unknown, clientSap: number, securedAssociation = false): unknown {
+export function dlmsHint(
+  e: unknown,
+  clientSap: number,
+  securedAssociation = false,
+  associated = false,
+): unknown {
   if (!(e instanceof MeterkitError)) return e;
-  if (e.code === ErrorCode.TransportTimeout || e.code === ErrorCode.SessionTimeout) {
+  const timeout = e.code === ErrorCode.TransportTimeout || e.code === ErrorCode.SessionTimeout;
+  if (associated && (timeout || e.code === ErrorCode.TransportClosed)) {
+    return new MeterkitError(
+      timeout ? ErrorCode.TransportTimeout : e.code,
+      `${e.message} (the meter stopped answering mid-session: check the link and the meter's power, then run the command again; --timeout raises the wait)`,
+      { cause: e },
+    );
+  }
+  if (timeout) {
     return new MeterkitError(
       ErrorCode.TransportTimeout,
       `${e.message} (no answer: check --server-address, --client-sap and --framing, or raise --timeout)`,

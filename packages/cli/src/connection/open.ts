@@ -151,6 +151,7 @@ export async function openConnection(
         endpoint,
         options.captureDescription ??
           `meterkit ${options.protocol} session with ${describeEndpoint(endpoint)}`,
+        options.protocol,
       );
       taps.push(capture);
     }

@@ -66,7 +66,7 @@ export interface ConnectionSettings {
   readonly timeoutMs: number;
   /** Retries of a request (and of opening the connection) after a timeout. */
   readonly retries: number;
-  /** pcapng file recording the whole session. */
+  /** `--capture` file recording the whole session: pcapng, or a JSONL session for a `.jsonl` name. */
   readonly capture?: string | undefined;
   /** 0 quiet, 1 frames in hex, 2 frames in hex and decoded. */
   readonly verbosity: number;
@@ -149,7 +149,7 @@ export function withConnectionOptions<T>(y: Argv<T>, defaults: ConnectionDefault
     .option('retries', { type: 'number', describe: 'retries after a timeout (default 2)', group: GROUP })
     .option('capture', {
       type: 'string',
-      describe: 'record the whole session to a pcapng file',
+      describe: 'record the whole session: pcapng, or a JSONL session when the name ends in .jsonl',
       group: GROUP,
     })
     .option('verbose', {

@@ -172,7 +172,7 @@ export function loadKeyring(path: string, warn: (message: string) => void = () =
   } catch (e) {
     throw new MeterkitError(
       ErrorCode.InputUnreadable,
-      `cannot read keyring ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'} (check the path, or pass --keyring FILE)`,
+      `cannot read keyring ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'} (check the path and its permissions, or pass --keyring FILE)`,
     );
   }
   return parseKeyring(text, path);

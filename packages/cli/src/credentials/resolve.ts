@@ -36,7 +36,7 @@ export function parseKeyArgument(spec: string): [string, Secret] {
     } catch (e) {
       throw new MeterkitError(
         ErrorCode.InputUnreadable,
-        `--key ${name}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+        `--key ${name}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'} (check the path and its permissions; the file holds the key as hex)`,
       );
     }
   }
