@@ -80,6 +80,82 @@ function rawOf(cert: PeerCertificate): Uint8Array {
   return new Uint8Array(cert.raw.buffer, cert.raw.byteOffset, cert.raw.byteLength);
 }
 
+/** Node's names of the OpenSSL verification results (X509_V_ERR_*) that refuse a peer's certificate chain. */
+const VERIFY_REFUSALS: ReadonlySet<string> = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+]);
+
+/** TLS alerts (RFC 5246 §7.2, RFC 8446 §6.2) by which a peer refuses our certificate, by number. */
+const ALERT_REFUSALS: ReadonlyMap<number, string> = new Map([
+  [42, 'bad_certificate'],
+  [43, 'unsupported_certificate'],
+  [44, 'certificate_revoked'],
+  [45, 'certificate_expired'],
+  [46, 'certificate_unknown'],
+  [48, 'unknown_ca'],
+  [49, 'access_denied'],
+  [116, 'certificate_required'],
+]);
+/** The same alerts as node names them in `error.code` when they end a handshake. */
+const ALERT_CODE = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)$/;
+/** OpenSSL's text for an alert received later (node then reports `EPROTO`). */
+const ALERT_NUMBER = /SSL alert number (\d+)/;
+
+/** The name of the certificate-refusing alert `error` reports, if any. */
+function refusingAlert(code: string, message: string): string | undefined {
+  const named = ALERT_CODE.exec(code)?.[1]?.toLowerCase();
+  if (named !== undefined) return [...ALERT_REFUSALS.values()].includes(named) ? named : undefined;
+  const n = ALERT_NUMBER.exec(message)?.[1];
+  return n === undefined ? undefined : ALERT_REFUSALS.get(Number(n));
+}
+
+/**
+ * Classifies an error of a TLS connection (IEEE 2030.5-2018 §6.11): when it is a certificate
+ * refusal, either ours of the peer's chain (OpenSSL verification result, e.g.
+ * `DEPTH_ZERO_SELF_SIGNED_CERT`, `CERT_HAS_EXPIRED`) or the peer's of ours (a TLS alert such as
+ * `unknown_ca`, `certificate_expired`, `bad_certificate`), returns a `MeterkitError`
+ * CertificateInvalid (306) naming it, with the original error as `cause`; otherwise undefined.
+ * A `MeterkitError` (the LFDI/profile check of `sepTlsClientOptions`) is returned as it is.
+ */
+export function certificateRefusal(error: unknown, context = 'TLS'): MeterkitError | undefined {
+  if (error instanceof MeterkitError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return undefined;
+  if (VERIFY_REFUSALS.has(code))
+    return new MeterkitError(ErrorCode.CertificateInvalid, `${context}: peer certificate refused (${code})`, {
+      cause: error,
+    });
+  const message = (error as { message?: unknown }).message;
+  const alert = refusingAlert(code, typeof message === 'string' ? message : '');
+  if (alert !== undefined)
+    return new MeterkitError(
+      ErrorCode.CertificateInvalid,
+      `${context}: the peer refused our certificate (${alert} alert)`,
+      {
+        cause: error,
+      },
+    );
+  return undefined;
+}
+
 /**
  * Client options (`tls.connect` / `https.request`): TLS 1.2, CCM-8, P-256, own certificate chain,
  * SERCA as the only trust anchor, and `checkServerIdentity` replaced by the LFDI/profile check of

@@ -1,7 +1,8 @@
 /**
  * The 2030.5 client against the test server in process (loopback transport, virtual clock): list
- * walking, cancellation (CSIP-AUS GEN-09), a missing RegistrationLink (ALL-05), error paths, and
- * the Notification listener and sender over plain HTTP.
+ * walking, EndDevice-scoped programs found through the device FSA, cancellation (CSIP-AUS GEN-09), a
+ * missing RegistrationLink (ALL-05), error paths, and the Notification listener and sender over
+ * plain HTTP.
  */
 import t from 'tap';
 import { SepClient } from '../src/client/client.js';
@@ -114,6 +115,81 @@ t.test('GEN-09: a cancelled control ends at once with EventCancelled; defaults r
     'cancelled with randomization ends within its random delay',
   );
 });
+
+t.test(
+  'EndDevice-scoped programs: found through the device FSA, scheduled with the shared ones',
+  async (t) => {
+    let vt = T0;
+    const B = '00112233445566778899aabbccddeeff00112233';
+    const server = new SepTestServer(
+      {
+        pollRate: 60,
+        endDevices: [
+          {
+            lfdi: A,
+            programs: [
+              {
+                mRID: 'e0',
+                primacy: 0,
+                controls: [
+                  {
+                    mRID: 'ec01',
+                    interval: { start: T0, duration: 600 },
+                    DERControlBase: { opModExpLimW: { multiplier: 0, value: 1500 } },
+                  },
+                ],
+              },
+            ],
+          },
+          { lfdi: B },
+        ],
+        programs: [
+          {
+            mRID: 'd0',
+            primacy: 5,
+            defaultControl: { DERControlBase: { opModExpLimW: { multiplier: 0, value: 4000 } } },
+          },
+        ],
+      },
+      { clock: () => vt },
+    );
+    const clientOf = (lfdi: string) =>
+      new SepClient({
+        transport: loopbackTransport((r) => server.handle(r), lfdi),
+        lfdi,
+        clock: () => vt,
+        pageSize: 2,
+        scheduler: { randomSource: seededRandom(3) },
+      });
+    const client = clientOf(A);
+    await client.register();
+    t.same(
+      (await client.pollPrograms()).map((p) => p.mRID),
+      ['d0', 'e0'],
+      'the shared FSA first, then the device FSA',
+    );
+    vt = T0 + 10;
+    const tick = await client.tick();
+    t.same(tick.schedule.active.opModExpLimW?.value, { multiplier: 0, value: 1500 });
+    t.equal(tick.schedule.active.opModExpLimW?.programMRID, 'e0');
+    t.ok(
+      server.exchanges.some((e) => e.lfdi === A && e.uri.startsWith('/edev/1/derp/1/derc?')),
+      'the control list read at /edev/1/derp/1/derc',
+    );
+    t.same(
+      server.responses.filter((r) => r.subject === 'ec01').map((r) => r.status),
+      [1, 2],
+    );
+    // Another device sees only the shared program.
+    const other = clientOf(B);
+    await other.register();
+    t.same(
+      (await other.pollPrograms()).map((p) => p.mRID),
+      ['d0'],
+    );
+    t.equal((await other.tick()).schedule.active.opModExpLimW?.source, 'default');
+  },
+);
 
 t.test('ALL-05 and error paths', async (t) => {
   const { server, client } = setup(1);

@@ -526,6 +526,98 @@ function checkPowerReadings(t: Test, l: Lab, sign: number, zeroAt: number, zeroE
 }
 
 /**
+ * The DefaultDERControl of the default-limit procedures (cactus GEN-03/04/07/08, LOA-03/04/07/08): the TS 5573
+ * start-up values, except that the generation and load procedures raise the export (import) limit to the
+ * rating, since a 0 W export (import) limit would keep the DER at 0 W whatever its generation (load) limit.
+ */
+function defaultLimitDefault(mode: SiteLimitMode): {
+  DERControlBase: Partial<Record<SiteLimitMode, { multiplier: number; value: number }>>;
+  setGradW: number;
+} {
+  const base: Partial<Record<SiteLimitMode, { multiplier: number; value: number }>> = {
+    ...TS5573_DEFAULT.DERControlBase,
+  };
+  if (mode === 'opModGenLimW') base.opModExpLimW = W(RATED_W);
+  if (mode === 'opModLoadLimW') base.opModImpLimW = W(RATED_W);
+  return { DERControlBase: base, setGradW: TS5573_DEFAULT.setGradW };
+}
+
+/**
+ * The power criteria of the default-limit procedures (cactus `readings-site-active-power`,
+ * `readings-der-active-power`): readings cover the run without gaps, each at least postRate long; site and
+ * DER power stay on their side of the rating; each reading until the next 200 % control (`raisedAt`) is
+ * the average of the DER power the procedure asks for: full power while the 200 % control governs (until
+ * `cancelledAt`), a ramp at setGradW 27 to the 30 % default limit reached at `rampedAt`, then 30 %.
+ * `sign` is 1 for a generator, -1 for a load.
+ */
+function checkDefaultPowerReadings(
+  t: Test,
+  l: Lab,
+  sign: number,
+  cancelledAt: number,
+  rampedAt: number,
+  raisedAt: number,
+): void {
+  const site = l.powerReadings('site');
+  const der = l.powerReadings('der');
+  t.ok(der.length >= 5 && site.length === der.length, `${der.length} site and DER readings`);
+  t.ok(
+    der.every(
+      ([, start, duration], i) =>
+        start === (i === 0 ? 0 : der[i - 1]![1] + der[i - 1]![2]) && duration >= POST_RATE,
+    ),
+    'DER readings cover the run without gaps, each at least postRate long',
+  );
+  t.same(
+    site.map(([at, start, duration]) => [at, start, duration]),
+    der.map(([at, start, duration]) => [at, start, duration]),
+    'site readings over the same intervals',
+  );
+  const inBand = (w: number) => w >= -0.05 * RATED_W && w <= 1.05 * RATED_W;
+  t.ok(
+    der.every(([, , , w]) => inBand(sign * w)),
+    'DER power within its side of the rating',
+  );
+  t.ok(
+    site.every(([, , , w]) => inBand(-sign * w)),
+    'site power within its side of the rating',
+  );
+  // The DER power the procedure asks for: full power, then down at setGradW 27 (0.27 %/s of 5 kW, 13.5 W/s)
+  // from the cancellation until it reaches 30 % (by `rampedAt`), then flat. The 1 s trapezoids below
+  // integrate it exactly but for the second where the ramp ends (well under 1 W on average).
+  const power = (time: number) =>
+    time <= cancelledAt ? RATED_W : Math.max(RATED_W * 0.3, RATED_W - 13.5 * (time - cancelledAt));
+  const average = (from: number, to: number) => {
+    let sum = 0;
+    for (let x = from; x < to; x++) sum += (power(x) + power(x + 1)) / 2;
+    return sum / (to - from);
+  };
+  let checked = 0;
+  for (const [i, [, start, duration, w]] of der.entries()) {
+    const from = T0 + start;
+    if (from + duration > raisedAt) break;
+    const want = sign * average(from, from + duration);
+    t.ok(
+      Math.abs(w - want) <= 1,
+      `DER reading ${start}..${start + duration}: ${w} W (expected ${want.toFixed(1)})`,
+    );
+    t.ok(
+      Math.abs((site[i]?.[3] ?? Number.NaN) + w) <= 1,
+      'the site is the inverse of the DER (no other load)',
+    );
+    checked++;
+  }
+  t.ok(checked >= 5, `${checked} readings checked against the ramp from full power to 30 %`);
+  const last = der.filter(
+    ([, start, duration]) => T0 + start >= rampedAt && T0 + start + duration <= raisedAt,
+  );
+  t.ok(
+    last.length > 0 && last.every(([, , , w]) => Math.abs(w - sign * RATED_W * 0.3) <= 1),
+    'held at 30 % after the ramp',
+  );
+}
+
+/**
  * Brings a change to the client: by Notification for a subscription client (at once), else by the
  * next program poll (within pollRate). Returns the tick that took it in and how long it took.
  */
@@ -545,7 +637,7 @@ for (const p of LIMIT_PROCEDURES) {
   const how = p.subscribed ? 'subscription client' : 'polling client';
   t.test(`${p.id}: ${p.title} (${p.mode}, ${p.kind} control, ${how})`, async (t) => {
     const pollRate = p.subscribed ? SUBSCRIBED_POLL : 60;
-    const defaults = p.kind === 'active' ? activeDefault(p.mode) : TS5573_DEFAULT;
+    const defaults = p.kind === 'active' ? activeDefault(p.mode) : defaultLimitDefault(p.mode);
     const l = await lab(t, {
       pollRate,
       postRate: POST_RATE,
@@ -553,13 +645,10 @@ for (const p of LIMIT_PROCEDURES) {
       programs: [program('a0', 0, defaults)],
     });
     await l.client.register();
-    // The active-limit procedures, and the default export and import limit ones, run a simulated DER at
-    // full power: a generator for the export and generation limits, a load for the import and load limits.
+    // Every procedure runs a simulated DER at full power: a generator for the export and generation
+    // limits, a load for the import and load limits.
     const sign = p.mode === 'opModExpLimW' || p.mode === 'opModGenLimW' ? 1 : -1;
-    const simulated = p.kind === 'active' || p.mode === 'opModExpLimW' || p.mode === 'opModImpLimW';
-    const der = simulated
-      ? await l.startDer({ ratedW: RATED_W, ratedLoadW: RATED_W, desiredW: sign * RATED_W })
-      : undefined;
+    const der = await l.startDer({ ratedW: RATED_W, ratedLoadW: RATED_W, desiredW: sign * RATED_W });
     if (p.subscribed) {
       await l.subscribe('/derp/1/derc');
       await l.subscribe('/derp/1/dderc');
@@ -608,14 +697,14 @@ for (const p of LIMIT_PROCEDURES) {
       checkPowerReadings(t, l, sign, T0 + startedAt, T0 + 90 + 300);
       // After the 0 W control, the default's 0 W import/export limit keeps the DER at 0; a generation or
       // load limit has no default, so the DER ramps back to full power.
-      t.equal(der?.derW, fallback === null ? sign * RATED_W : 0, 'DER power after the 0 W control');
+      t.equal(der.derW, fallback === null ? sign * RATED_W : 0, 'DER power after the 0 W control');
       return;
     }
 
     // (a, b) the DefaultDERControl sets the mode to 30 % while the 200 % control runs: the event wins.
     l.at(T0 + 30);
     l.sep.setDefaultDERControl('/derp/1', {
-      DERControlBase: { ...TS5573_DEFAULT.DERControlBase, [p.mode]: W(RATED_W * 0.3) },
+      DERControlBase: { ...defaults.DERControlBase, [p.mode]: W(RATED_W * 0.3) },
       setGradW: 27,
     });
     const [withDefault] = await propagate(l, p, pollRate);
@@ -631,21 +720,21 @@ for (const p of LIMIT_PROCEDURES) {
     const [cancelled, took] = await propagate(l, p, pollRate);
     t.same(limitOf(cancelled, p.mode), [RATED_W * 0.3, 'default'], 'the default limit after cancellation');
     t.ok(took <= waitLimit, `cancellation taken in after ${took} s`);
-    if (der !== undefined) {
-      // (d) "DER should ramp down to 30 % at the rate of setGradW (0.27 %/s)": 13.5 W/s for 5 kW, so
-      // 100 s after the cancellation it has come down 1350 W, and after 260 s it is at 30 %.
-      const tc = cancelledFrom + took;
-      await l.runUntil(tc + 100);
-      t.ok(Math.abs(der.derW - sign * (RATED_W - 1350)) < 1e-6, `ramping at setGradW 27: ${der.derW} W`);
-      await l.runUntil(tc + 260);
-      t.equal(der.derW, sign * RATED_W * 0.3, 'at the 30 % default limit');
-    }
+    // (d) "DER should ramp down to 30 % at the rate of setGradW (0.27 %/s)": 13.5 W/s for 5 kW, so
+    // 100 s after the cancellation it has come down 1350 W, and after 260 s it is at 30 %.
+    const tc = cancelledFrom + took;
+    await l.runUntil(tc + 100);
+    t.ok(Math.abs(der.derW - sign * (RATED_W - 1350)) < 1e-6, `ramping at setGradW 27: ${der.derW} W`);
+    await l.runUntil(tc + 260);
+    t.equal(der.derW, sign * RATED_W * 0.3, 'at the 30 % default limit');
     t.same(
       l.responses('c200').map(([s]) => s),
       [1, 2, 6],
     );
     // (e, f, g) a new 200 % control for 600 s, then the default again when it completes.
-    l.at(l.now() + 120);
+    // The DER keeps running (and posting its telemetry) at the 30 % limit for two minutes.
+    await l.runUntil(l.now() + 120);
+    const raisedAt = l.now();
     l.sep.addDERControl('/derp/1', {
       mRID: 'c201',
       interval: { start: l.now(), duration: 600 },
@@ -653,6 +742,7 @@ for (const p of LIMIT_PROCEDURES) {
     });
     const [again] = await propagate(l, p, pollRate);
     t.same(limitOf(again, p.mode), [RATED_W * 2, 'event']);
+    checkDefaultPowerReadings(t, l, sign, tc, tc + 260, raisedAt);
     const ended = await l.runUntil(l.now() + 600 + 1);
     t.same(
       limitOf(ended.at(-1), p.mode),
@@ -685,6 +775,44 @@ for (const p of LIMIT_PROCEDURES) {
     t.same(limitOf(done.at(-1), p.mode), null, 'unconstrained after the control');
   });
 }
+
+t.test('DERControl rampTms: the DER reaches the new export limit in rampTms, not at setGradW', async (t) => {
+  const l = await lab(t, {
+    pollRate: 60,
+    postRate: POST_RATE,
+    endDevices: [{ lfdi: DEVICE_LFDI }],
+    programs: [program('a0', 0, defaultLimitDefault('opModGenLimW'))],
+  });
+  // An export limit of 1000 W from T0 + 60 for 300 s, to be reached in 40 s (rampTms 4000), where
+  // setGradW 27 (13.5 W/s) would take 296 s.
+  l.sep.addDERControl('/derp/1', {
+    mRID: 'c0a1',
+    interval: { start: T0 + 60, duration: 300 },
+    DERControlBase: { opModExpLimW: W(1000), rampTms: 4000 },
+  });
+  await l.client.register();
+  const der = await l.startDer({ ratedW: RATED_W, desiredW: RATED_W });
+  await l.runUntil(T0 + 60);
+  t.same(limitOf((await l.runUntil(T0 + 80)).at(-1), 'opModExpLimW'), [1000, 'event']);
+  t.equal(der.derW, 3000, 'half way after 20 s: 100 W/s');
+  await l.runUntil(T0 + 100);
+  t.equal(der.derW, 1000, 'at the limit after rampTms (setGradW would still be at 4460 W)');
+  await l.runUntil(T0 + 360);
+  t.same(
+    l.responses('c0a1').map(([st]) => st),
+    [1, 2, 3],
+  );
+  // Back on the default: up again at setGradW 27, 13.5 W/s.
+  await l.runUntil(T0 + 460);
+  t.equal(der.derW, 1000 + 1350, 'setGradW after the event');
+  // The telemetry shows it: [60, 120) holds 40 s of ramp (average 3000 W) and 20 s at 1000 W.
+  const reading = l.powerReadings('der').find(([, start]) => start === 60);
+  t.ok(
+    reading !== undefined && Math.abs(reading[3] - (3000 * 40 + 1000 * 20) / 60) <= 1,
+    `DER reading ${reading?.[3]} W`,
+  );
+  t.same(l.powerReadings('der').find(([, start]) => start === 120)?.[3], 1000, 'then flat at the limit');
+});
 
 t.test(
   'GEN-01 / LOA-02 criterion "all polls at the correct time": each resource at its pollRate',

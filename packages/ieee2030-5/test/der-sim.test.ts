@@ -61,6 +61,101 @@ t.test('ramping at setGradW toward a limit, and interval averages', async (t) =>
   t.same(der.takeReadings(T0 + 152), { siteW: -avg, derW: avg, start: T0 + 120, duration: 32 });
 });
 
+/** A scheduler tick at `at` of one program: a DefaultDERControl with setGradW 100 (50 W/s at 5 kW) and `events`. */
+function withEvents(
+  events: readonly { mRID: string; start: number; duration: number; base: Record<string, unknown> }[],
+  at: number,
+) {
+  const s = new DerScheduler();
+  s.update(
+    [
+      {
+        mRID: 'p1',
+        primacy: 1,
+        DefaultDERControl: { mRID: 'd1', DERControlBase: {}, setGradW: 100 },
+        DERControlList: {
+          DERControl: events.map((e) => ({
+            mRID: e.mRID,
+            creationTime: T0,
+            EventStatus: { currentStatus: 0 },
+            interval: { start: e.start, duration: e.duration },
+            DERControlBase: e.base,
+          })),
+        },
+      },
+    ],
+    at,
+  );
+  return s.tick(at);
+}
+
+t.test(
+  'rampTms: an event reaches its new setting in rampTms hundredths of a second, overriding setGradW',
+  async (t) => {
+    const e1 = { mRID: 'e1', start: T0 + 10, duration: 100, base: { opModExpLimW: W(1000), rampTms: 2000 } };
+    const e2 = { mRID: 'e2', start: T0 + 200, duration: 100, base: { opModGenLimW: W(500), rampTms: 0 } };
+    const e3 = { mRID: 'e3', start: T0 + 300, duration: 100, base: { opModGenLimW: W(4500) } };
+    const der = new SimulatedDer({ ratedW: 5000, start: T0 });
+    der.apply(withEvents([e1, e2, e3], T0), T0);
+    t.equal(der.derW, 5000);
+    t.equal(der.rampTmsRate, undefined, 'no timed transition before the event');
+    // e1 starts: 5000 → 1000 W in 20 s, 200 W/s instead of setGradW's 50 W/s.
+    der.apply(withEvents([e1, e2, e3], T0 + 10), T0 + 10);
+    t.equal(der.rampTmsRate, 200);
+    der.advance(T0 + 20);
+    t.equal(der.derW, 3000, 'half way after 10 s');
+    // A tick with the same controls keeps the timed transition going.
+    der.apply(withEvents([e1, e2, e3], T0 + 25), T0 + 25);
+    t.equal(der.rampTmsRate, 200);
+    der.advance(T0 + 30);
+    t.equal(der.derW, 1000, 'at the new limit after rampTms');
+    t.equal(der.rampTmsRate, undefined, 'the override ends at the target');
+    // 20 s ramping 5000 → 1000 (average 3000) after 10 s at 5000, then 10 s at 1000.
+    t.same(der.takeReadings(T0 + 40), {
+      siteW: -(5000 * 10 + 3000 * 20 + 1000 * 10) / 40,
+      derW: (5000 * 10 + 3000 * 20 + 1000 * 10) / 40,
+      start: T0,
+      duration: 40,
+    });
+    // e1 ends: the default governs again, and the way back up is at setGradW (50 W/s).
+    der.apply(withEvents([e1, e2, e3], T0 + 110), T0 + 110);
+    t.equal(der.rampTmsRate, undefined);
+    der.advance(T0 + 130);
+    t.equal(der.derW, 2000, 'setGradW after the event');
+    der.advance(T0 + 200);
+    t.equal(der.derW, 5000);
+    // rampTms 0: a step change at once.
+    der.apply(withEvents([e1, e2, e3], T0 + 200), T0 + 200);
+    t.equal(der.derW, 500, 'rampTms 0 steps at once');
+    // An event without rampTms ramps at setGradW: 500 → 4500 W at 50 W/s.
+    der.apply(withEvents([e1, e2, e3], T0 + 300), T0 + 300);
+    t.equal(der.rampTmsRate, undefined);
+    der.advance(T0 + 310);
+    t.equal(der.derW, 1000);
+  },
+);
+
+t.test('rampTms: the longest of several takes the transition; none while the DER is off', async (t) => {
+  const a = { mRID: 'a', start: T0 + 10, duration: 100, base: { opModExpLimW: W(3000), rampTms: 1000 } };
+  const b = { mRID: 'b', start: T0 + 10, duration: 100, base: { opModGenLimW: W(1000), rampTms: 4000 } };
+  const der = new SimulatedDer({ ratedW: 5000, start: T0 });
+  der.apply(withEvents([a, b], T0), T0);
+  der.apply(withEvents([a, b], T0 + 10), T0 + 10);
+  t.equal(der.target(T0 + 10), 1000);
+  t.equal(der.rampTmsRate, 100, '4000 W over the longer 40 s');
+  der.advance(T0 + 50);
+  t.equal(der.derW, 1000);
+  const off = {
+    mRID: 'off',
+    start: T0 + 60,
+    duration: 100,
+    base: { opModEnergize: false, opModExpLimW: W(0), rampTms: 1000 },
+  };
+  der.apply(withEvents([off], T0 + 60), T0 + 60);
+  t.equal(der.derW, 0, 'de-energised at once');
+  t.equal(der.rampTmsRate, undefined);
+});
+
 t.test('the nameplate setGradW applies until a DefaultDERControl sets one', async (t) => {
   const der = new SimulatedDer({ ratedW: 1000, setGradW: 1000, start: T0 }); // 10 %/s = 100 W/s
   const none = new DerScheduler().tick(T0);

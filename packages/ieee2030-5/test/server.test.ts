@@ -457,6 +457,84 @@ t.test('JSON resources and the admin API', async (t) => {
   t.ok(Array.isArray(await ex.json()));
 });
 
+t.test(
+  'EndDevice-scoped DERPrograms: /edev/n/derp/m/derc through an EndDevice FSA, paged, private',
+  async (t) => {
+    const cfg = config();
+    const s = server({
+      ...cfg,
+      endDevices: [
+        {
+          lfdi: A,
+          programs: [
+            {
+              mRID: 'e1',
+              primacy: 0,
+              controls: [0, 1, 2, 3, 4].map((i) => ({
+                mRID: `e10${i}`,
+                interval: { start: T0 + 600 * (4 - i), duration: 300 },
+                DERControlBase: { opModExpLimW: { multiplier: 0, value: 100 * i } },
+              })),
+            },
+          ],
+        },
+        { lfdi: AGG.replace(/a/g, 'b') },
+      ],
+    });
+    // The device's FSA list holds the shared FSA and its own one, which links its DERProgramList.
+    const fsas = body(get(s, '/edev/1/fsa?l=10', A));
+    t.equal(fsas['all'], 2);
+    const own = (
+      fsas['FunctionSetAssignments'] as { href: string; DERProgramListLink: { href: string } }[]
+    )[1]!;
+    t.equal(own.href, '/edev/1/fsa/1');
+    t.same(own.DERProgramListLink, { href: '/edev/1/derp', all: 1 });
+    const programs = body(get(s, '/edev/1/derp?l=5', A));
+    t.equal((programs['DERProgram'] as { href: string }[])[0]!.href, '/edev/1/derp/1');
+    // Paging the EndDevice program's DERControlList: ordered by start, s/l honoured.
+    const page = body(get(s, '/edev/1/derp/1/derc?s=1&l=2', A));
+    t.equal(page['all'], 5);
+    t.equal(page['results'], 2);
+    t.same(
+      (page['DERControl'] as { mRID: string }[]).map((c) => c.mRID),
+      ['e103', 'e102'],
+    );
+    // Private to the device: another client gets 403, and the shared program list does not hold it.
+    const other = AGG.replace(/a/g, 'b');
+    t.equal(get(s, '/edev/1/derp/1/derc', other).status, 403);
+    t.equal(get(s, '/edev/2/fsa', other).status, 200);
+    t.equal(body(get(s, '/edev/2/fsa?l=5', other))['all'], 1, 'the other device has only the shared FSA');
+    t.equal(body(get(s, '/derp?l=10', A))['all'], 1);
+    // Admin API: a second program joins the same FSA; hrefs outside the device are refused.
+    t.same(
+      handleAdmin(s, 'POST', '/admin/edev-derp', {
+        endDevice: '/edev/1',
+        program: { mRID: 'e2', primacy: 3 },
+      }),
+      [201, { href: '/edev/1/derp/2' }],
+    );
+    t.equal(body(get(s, '/edev/1/fsa?l=10', A))['all'], 2);
+    t.equal(body(get(s, '/edev/1/derp?l=10', A))['all'], 2);
+    t.equal(
+      handleAdmin(s, 'POST', '/admin/edev-derp', {
+        endDevice: '/edev/1',
+        program: { href: '/derp/7', mRID: 'e3', primacy: 3 },
+      })[0],
+      400,
+    );
+    t.equal(
+      handleAdmin(s, 'POST', '/admin/edev-derp', {
+        endDevice: '/derp/1',
+        program: { mRID: 'e4', primacy: 3 },
+      })[0],
+      400,
+    );
+    // A control added at run time to the device program is served there.
+    s.addDERControl('/edev/1/derp/2', { interval: { start: T0, duration: 60 }, DERControlBase: {} });
+    t.equal(body(get(s, '/edev/1/derp/2/derc', A))['all'], 1);
+  },
+);
+
 t.test('plain HTTP listener with an LFDI header for tests', async (t) => {
   const s = server();
   const run = await startSepServer(s, { plainLfdiHeader: 'x-sep-lfdi' });

@@ -8,11 +8,19 @@
  * stops at once, then restarts at the soft-start rate `setSoftGradW` when one is given), and averages the
  * site and DER active power over each telemetry interval (`takeReadings`).
  *
+ * A DERControl's `rampTms` (sep.xsd `DERControlBase.rampTms`: the time, in hundredths of a second, the
+ * device is asked to take to move from the settings in effect to the control's; setGradW governs when it
+ * is absent) overrides setGradW for the transition its event brings: when an event with rampTms starts
+ * governing a site-limit mode, the DER goes from its power then to the new target in rampTms / 100
+ * seconds at a constant rate (at once for 0). The override lasts until
+ * the target is reached or the controls change again; falling back to a DefaultDERControl uses setGradW.
+ * Should several events with rampTms take over modes at the same tick, the longest ramp time applies.
+ *
  * Signs follow CSIP-AUS telemetry: site power is positive when the site imports, negative when it exports;
  * DER power is positive when the DER generates, negative when it consumes.
  */
 import type { SchedulerTick } from '../scheduler/types.js';
-import { siteLimits } from './der-state.js';
+import { SITE_LIMIT_MODES, siteLimits } from './der-state.js';
 
 /** A power level in watts (sep.xsd `ActivePower` after the multiplier), fixed or as a function of TimeType seconds. */
 export type PowerProfile = number | ((time: number) => number);
@@ -81,6 +89,10 @@ export class SimulatedDer implements DerPowerModel {
   private softStart = false;
   private gradW: number;
   private softGradW: number | undefined;
+  /** W per second of a transition timed by an event's `rampTms`, until the target is reached. */
+  private timedRate: number | undefined;
+  /** Which control governs each site-limit mode (`source:mRID`), to see which modes changed hands. */
+  private governing: Partial<Record<string, string>> = {};
   private readonly limits: { gen?: number; load?: number; exp?: number; imp?: number } = {};
   private intervalStart: number;
   private derEnergy = 0;
@@ -114,6 +126,14 @@ export class SimulatedDer implements DerPowerModel {
   }
 
   /**
+   * The rate of a transition timed by a DERControl's `rampTms`, watts per second, while one is under way
+   * (it then overrides `rampRate`); undefined otherwise.
+   */
+  get rampTmsRate(): number | undefined {
+    return this.timedRate;
+  }
+
+  /**
    * What the DER heads for at `time` under the limits last applied: 0 when disconnected or de-energised;
    * otherwise the desired power, curtailed toward 0 by the generation and export limits (generation) or the
    * load and import limits (consumption), within the ratings.
@@ -141,7 +161,7 @@ export class SimulatedDer implements DerPowerModel {
       const limit = this.variable ? Math.min(now, Math.floor(this.time) + 1) : now;
       const target = this.target(this.time);
       const load = at(this.siteLoad, this.time);
-      const rate = (this.rampRate * this.ratedW) / 10_000; // W per second
+      const rate = this.timedRate ?? (this.rampRate * this.ratedW) / 10_000; // W per second
       let step = limit - this.time;
       let end = limit;
       let next = target;
@@ -164,22 +184,42 @@ export class SimulatedDer implements DerPowerModel {
         this.derEnergy += next * step;
         this.siteEnergy += (load - next) * step;
       }
-      if (next === target) this.softStart = false;
+      if (next === target) {
+        this.softStart = false;
+        this.timedRate = undefined;
+      }
       this.power = next;
       this.time = end;
     }
     // Without a ramp limit the DER is at its target at every instant (power that varies with time is
     // integrated second by second above, but its value now is the value at `now`).
-    if (this.rampRate === 0 || !this.connected || !this.energized) this.power = this.target(this.time);
+    if ((this.timedRate === undefined && this.rampRate === 0) || !this.connected || !this.energized)
+      this.power = this.target(this.time);
   }
 
   /**
    * Takes in the controls of a scheduler tick at `now` (IEEE 2030.5-2018 §10.10): first advances to `now`
    * under the previous controls, then adopts the site limits in effect (`siteLimits`), `opModConnect`,
-   * `opModEnergize`, and the DefaultDERControl ramp rates `setGradW` / `setSoftGradW`.
+   * `opModEnergize`, the DefaultDERControl ramp rates `setGradW` / `setSoftGradW`, and the `rampTms` of
+   * events that take over a site-limit mode (see the module comment).
    */
   apply(tick: SchedulerTick, now: number): void {
     this.advance(now);
+    // rampTms of the events that start governing a site-limit mode with this tick.
+    let rampTms: number | undefined;
+    let handedOver = false;
+    const governing: Partial<Record<string, string>> = {};
+    for (const mode of SITE_LIMIT_MODES) {
+      const c = tick.active[mode];
+      if (c === undefined) continue;
+      const key = `${c.source}:${c.mRID}`;
+      governing[mode] = key;
+      if (this.governing[mode] === key) continue;
+      handedOver = true;
+      if (c.source === 'event' && c.rampTms !== undefined) rampTms = Math.max(rampTms ?? 0, c.rampTms);
+    }
+    for (const mode of Object.keys(this.governing)) if (governing[mode] === undefined) handedOver = true;
+    this.governing = governing;
     const limits = siteLimits(tick);
     this.limits.gen = limits.opModGenLimW?.watts;
     this.limits.load = limits.opModLoadLimW?.watts;
@@ -194,6 +234,14 @@ export class SimulatedDer implements DerPowerModel {
     const grad = tick.defaultSettings.setGradW?.value;
     if (grad !== undefined) this.gradW = grad;
     this.softGradW = tick.defaultSettings.setSoftGradW?.value;
+    if (handedOver) {
+      this.timedRate = undefined;
+      if (rampTms !== undefined && operating) {
+        const gap = Math.abs(this.target(now) - this.power);
+        if (rampTms === 0) this.power = this.target(now);
+        else if (gap > 0) this.timedRate = gap / (rampTms / 100);
+      }
+    }
   }
 
   /**

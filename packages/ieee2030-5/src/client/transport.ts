@@ -10,7 +10,12 @@ import http from 'node:http';
 import https from 'node:https';
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import { SEP_XML } from '../http/media.js';
-import { type SepPeerPolicy, type SepTlsCredentials, sepTlsClientOptions } from '../tls.js';
+import {
+  certificateRefusal,
+  type SepPeerPolicy,
+  type SepTlsCredentials,
+  sepTlsClientOptions,
+} from '../tls.js';
 
 /** A response as the client sees it. */
 export interface SepClientResponse {
@@ -45,8 +50,9 @@ export interface SepHttpTransportOptions {
 /**
  * An HTTP(S) transport to one 2030.5 server, keeping the connection alive between requests.
  * Sends `Accept: application/sep+xml` and, with a body, `Content-Type: application/sep+xml`.
- * Network failures reject with `MeterkitError` TransportIo / TransportTimeout; HTTP error statuses
- * are returned, not thrown.
+ * Network failures reject with `MeterkitError` TransportIo / TransportTimeout, a refused server
+ * certificate (or our certificate refused by the server's alert) with CertificateInvalid (306,
+ * `certificateRefusal`); HTTP error statuses are returned, not thrown.
  */
 export function createSepHttpTransport(options: SepHttpTransportOptions): SepClientTransport {
   const base = new URL(options.baseUrl);
@@ -113,11 +119,10 @@ export function createSepHttpTransport(options: SepHttpTransportOptions): SepCli
         );
         req.on('error', (e) =>
           reject(
-            e instanceof MeterkitError
-              ? e
-              : new MeterkitError(ErrorCode.TransportIo, `${method} ${url.pathname}: ${e.message}`, {
-                  cause: e,
-                }),
+            certificateRefusal(e, `${method} ${url.pathname}`) ??
+              new MeterkitError(ErrorCode.TransportIo, `${method} ${url.pathname}: ${e.message}`, {
+                cause: e,
+              }),
           ),
         );
         req.end(payload);

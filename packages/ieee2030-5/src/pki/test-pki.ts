@@ -167,6 +167,11 @@ export interface DeviceCertificateOptions {
   readonly policies?: readonly string[];
   /** notBefore (default 2024-01-01). */
   readonly notBefore?: Date;
+  /**
+   * notAfter (default 99991231235959Z, the 2030.5 "no expiry" value). Another value makes
+   * certificates that peers must refuse once expired, for refusal tests.
+   */
+  readonly notAfter?: Date;
 }
 
 /**
@@ -186,7 +191,7 @@ export async function issueDeviceCertificate(
     subject: '',
     issuer: issuerCert.subject,
     notBefore: options.notBefore ?? new Date(Date.UTC(2024, 0, 1)),
-    notAfter: INDEFINITE,
+    notAfter: options.notAfter ?? INDEFINITE,
     signingAlgorithm: SIGN,
     publicKey,
     signingKey: issuer.keys.privateKey,
@@ -253,6 +258,42 @@ export async function createDevice(
 ): Promise<IssuedCertificate> {
   const keys = await newKeys();
   return issued(await issueDeviceCertificate(keys.publicKey, issuer, options), keys);
+}
+
+/**
+ * Generates a self-signed certificate that otherwise has the 2030.5 device profile (IEEE 2030.5
+ * §6.11.8: P-256, critical keyUsage, policies and HardwareModuleName SAN). No SERCA leads to it,
+ * so every 2030.5 peer must refuse it: for refusal tests and labs.
+ */
+export async function createSelfSignedDevice(
+  options: DeviceCertificateOptions = {},
+): Promise<IssuedCertificate> {
+  const keys = await newKeys();
+  const serial = options.hwSerialNum ?? webcrypto.getRandomValues(new Uint8Array(8));
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serialHex(),
+    name: '',
+    keys,
+    notBefore: options.notBefore ?? new Date(Date.UTC(2024, 0, 1)),
+    notAfter: options.notAfter ?? INDEFINITE,
+    signingAlgorithm: SIGN,
+    extensions: [
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
+        true,
+      ),
+      new x509.CertificatePolicyExtension(
+        [...(options.policies ?? [SepCertificatePolicy.deviceGeneric, SepCertificatePolicy.test])],
+        true,
+      ),
+      new x509.Extension(
+        X509Oid.subjectAltName,
+        true,
+        hardwareModuleNameSan(options.hwType ?? TEST_HW_TYPE, serial),
+      ),
+    ],
+  });
+  return issued(cert, keys);
 }
 
 /** Generates SERCA → (MCA →) MICA and a device and a server certificate under the MICA. */

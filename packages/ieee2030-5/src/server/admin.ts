@@ -14,6 +14,7 @@
  * | POST | `/admin/list-entry` | `{ list, resource }` | `addListEntry` → `{ href }` |
  * | POST | `/admin/derp` | ProgramConfig | `addProgram` → `{ href }` |
  * | POST | `/admin/edev` | EndDeviceConfig | `registerEndDevice` → `{ href }` |
+ * | POST | `/admin/edev-derp` | `{ endDevice, program }` (href, ProgramConfig) | `addEndDeviceProgram` → `{ href }` |
  * | POST | `/admin/poll-rate` | `{ href, pollRate }` | `setPollRate` |
  * | POST | `/admin/post-rate` | `{ href, postRate }` | `setPostRate` |
  * | DELETE | `/admin/resource?href=…` | | `deleteResource` |
@@ -90,6 +91,16 @@ export function handleAdmin(
       case 'POST /admin/edev':
         str(b, 'lfdi');
         return [201, { href: server.registerEndDevice(b as unknown as EndDeviceConfig) }];
+      case 'POST /admin/edev-derp':
+        return [
+          201,
+          {
+            href: server.addEndDeviceProgram(
+              str(b, 'endDevice'),
+              obj(b, 'program') as unknown as ProgramConfig,
+            ),
+          },
+        ];
       case 'POST /admin/poll-rate':
         server.setPollRate(str(b, 'href'), num(b, 'pollRate'));
         return [200, {}];

@@ -21,6 +21,11 @@ export interface EndDeviceConfig {
   readonly postRate?: number;
   /** Also give the device a ConnectionPoint PUT target (CSIP-AUS), default true. */
   readonly connectionPoint?: boolean;
+  /**
+   * DERPrograms for this device alone (`SepTestServer.addEndDeviceProgram`): `/edev/<n>/derp/<m>`,
+   * assigned through an extra FunctionSetAssignments `/edev/<n>/fsa/<k>` in its FSA list.
+   */
+  readonly programs?: readonly ProgramConfig[];
 }
 
 /** A DERProgram (IEEE 2030.5-2018 §10.10) with its DefaultDERControl and DERControls. */

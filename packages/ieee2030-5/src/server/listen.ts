@@ -9,6 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { isMeterkitError } from '@meterkit/core';
 import { SEP_XML } from '../http/media.js';
 import { HttpStatus } from '../http/status.js';
 import {
@@ -42,11 +43,31 @@ export interface StartSepServerOptions {
   readonly deliverNotifications?: boolean;
 }
 
+/**
+ * A TLS client the listener turned away (IEEE 2030.5-2018 §6.11): at the handshake (chain not
+ * leading to the SERCA, self-signed, expired or not yet valid certificate, no certificate, no
+ * shared cipher suite) or right after it by the peer policy (device profile, LFDI not allowed).
+ */
+export interface TlsRefusal {
+  /** `handshake`: the TLS connection failed; `authorization`: `authorizeTlsPeer` refused the peer (403). */
+  readonly stage: 'handshake' | 'authorization';
+  /**
+   * Why: the OpenSSL verification result for a refused certificate (e.g. `DEPTH_ZERO_SELF_SIGNED_CERT`,
+   * `CERT_HAS_EXPIRED`, `CERT_NOT_YET_VALID`), otherwise the error code or message.
+   */
+  readonly reason: string;
+  /** The `MeterkitError` code of an authorization refusal (306, 360). */
+  readonly code?: number;
+  readonly remoteAddress?: string;
+}
+
 /** A running server. */
 export interface RunningSepServer {
   /** Base URL (`https://127.0.0.1:port`). */
   readonly url: string;
   readonly port: number;
+  /** TLS clients refused so far, oldest first (the last 1000). */
+  readonly refusals: readonly TlsRefusal[];
   /** POSTs every queued Notification now; resolves when all attempts ended. */
   readonly flushNotifications: () => Promise<void>;
   /** Stops listening and closes open connections. */
@@ -161,6 +182,11 @@ export async function startSepServer(
   };
   // The peer is checked once per TLS connection, not once per request.
   const peers = new WeakMap<object, string>();
+  const refusals: TlsRefusal[] = [];
+  const refuse = (r: TlsRefusal): void => {
+    refusals.push(r);
+    if (refusals.length > 1000) refusals.splice(0, refusals.length - 1000);
+  };
   const listener = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     let lfdi: string | undefined;
     if (tlsCreds !== undefined) {
@@ -170,7 +196,13 @@ export async function startSepServer(
           lfdi = authorizeTlsPeer(req.socket as TLSSocket, options.peerPolicy).lfdi;
           peers.set(req.socket, lfdi);
         }
-      } catch {
+      } catch (e) {
+        refuse({
+          stage: 'authorization',
+          reason: (e as Error).message,
+          ...(isMeterkitError(e) ? { code: e.code } : {}),
+          ...(req.socket.remoteAddress === undefined ? {} : { remoteAddress: req.socket.remoteAddress }),
+        });
         res.writeHead(HttpStatus.Forbidden);
         res.end();
         return;
@@ -206,8 +238,15 @@ export async function startSepServer(
     tlsCreds === undefined
       ? http.createServer(handler)
       : https.createServer(sepTlsServerOptions(tlsCreds), handler);
-  srv.on('tlsClientError', () => {
-    // A refused handshake (foreign CA, no certificate, no shared cipher): nothing to answer.
+  srv.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+    // A refused handshake (foreign CA, no certificate, no shared cipher): nothing to answer. Node
+    // drops a client whose certificate fails verification; the verification result says why.
+    const verify = socket.authorizationError;
+    refuse({
+      stage: 'handshake',
+      reason: verify === undefined || verify === null ? (err.code ?? err.message) : String(verify),
+      ...(socket.remoteAddress === undefined ? {} : { remoteAddress: socket.remoteAddress }),
+    });
   });
   await new Promise<void>((resolve, reject) => {
     srv.once('error', reject);
@@ -218,6 +257,7 @@ export async function startSepServer(
   return {
     url: `${tlsCreds === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
+    refusals,
     flushNotifications: flush,
     close: async () => {
       await pending;

@@ -314,7 +314,50 @@ export class SepTestServer {
     const list = s.get('/edev') as StoredList;
     list.items.push(href);
     this.edevByLfdi.set(lfdi, href);
+    for (const p of device.programs ?? []) this.addEndDeviceProgram(href, p);
     this.changed('/edev');
+    return href;
+  }
+
+  /**
+   * Adds a DERProgram for one EndDevice alone (IEEE 2030.5-2018 §10.10, reached
+   * through the device's FunctionSetAssignmentsList like every program): `<edev>/derp/<n>` with its
+   * DERControlList, ActiveDERControlList and DefaultDERControl, listed in the EndDevice-scoped
+   * DERProgramList `<edev>/derp`. The first such program also creates the FunctionSetAssignments
+   * `<edev>/fsa/<k>` that links that list and joins it to the device's FunctionSetAssignmentsList.
+   * The subtree belongs to the device's LFDI: other clients get 403 and never see it in a list.
+   * `program.href`, when given, must lie under `<edev>/derp/`. Returns the program href; throws
+   * `MeterkitError` when `endDeviceHref` is not an EndDevice or the program does not fit sep.xsd.
+   */
+  addEndDeviceProgram(endDeviceHref: string, program: ProgramConfig): string {
+    const s = this.store;
+    const edev = s.get(endDeviceHref);
+    if (edev?.kind !== 'resource' || edev.type !== 'EndDevice')
+      throw new MeterkitError(ErrorCode.InvalidArgument, `no EndDevice at ${endDeviceHref}`);
+    const listHref = `${endDeviceHref}/derp`;
+    if (program.href !== undefined && !program.href.startsWith(`${listHref}/`))
+      throw new MeterkitError(ErrorCode.InvalidArgument, `an EndDevice program must lie under ${listHref}/`);
+    let list = s.get(listHref);
+    if (list?.kind !== 'list') {
+      list = s.putList(listHref, 'DERProgramList', { pollRate: this.pollRate, subscribable: 1 });
+      const fsaList = s.get(`${endDeviceHref}/fsa`) as StoredList;
+      const fsaHref = s.nextChild(`${endDeviceHref}/fsa`);
+      s.putResource(fsaHref, {
+        type: 'FunctionSetAssignments',
+        resource: {
+          DERProgramListLink: { href: listHref },
+          TimeLink: { href: '/tm' },
+          mRID: this.newMrid(),
+          description: 'programs of this EndDevice',
+          subscribable: 1,
+        },
+      });
+      fsaList.items.push(fsaHref);
+      this.changed(fsaList.href);
+    }
+    const href = this.putProgram(program.href ?? s.nextChild(listHref), program);
+    list.items.push(href);
+    this.changed(listHref);
     return href;
   }
 
@@ -331,7 +374,24 @@ export class SepTestServer {
    */
   addProgram(program: ProgramConfig, assign = true): string {
     const s = this.store;
-    const href = program.href ?? s.nextChild('/derp');
+    const href = this.putProgram(program.href ?? s.nextChild('/derp'), program);
+    (s.get('/derp') as StoredList).items.push(href);
+    if (assign) {
+      for (const f of this.allFsa) {
+        const l = s.get(`${f}/derp`);
+        if (l?.kind === 'list') {
+          l.items.push(href);
+          this.changed(l.href);
+        }
+      }
+    }
+    this.changed('/derp');
+    return href;
+  }
+
+  /** Stores a DERProgram at `href` with its lists, DefaultDERControl and DERControls. */
+  private putProgram(href: string, program: ProgramConfig): string {
+    const s = this.store;
     const doc = checked({
       type: 'DERProgram',
       resource: {
@@ -350,17 +410,6 @@ export class SepTestServer {
     if (program.defaultControl !== undefined) this.setDefaultDERControl(href, program.defaultControl);
     else s.putSlot(`${href}/dderc`, 'DefaultDERControl');
     for (const ctl of program.controls ?? []) this.addDERControl(href, ctl);
-    (s.get('/derp') as StoredList).items.push(href);
-    if (assign) {
-      for (const f of this.allFsa) {
-        const l = s.get(`${f}/derp`);
-        if (l?.kind === 'list') {
-          l.items.push(href);
-          this.changed(l.href);
-        }
-      }
-    }
-    this.changed('/derp');
     return href;
   }
 
