@@ -9,6 +9,7 @@ export * from './acse/cleartext.js';
 export * from './acse/user-information.js';
 export * from './c1218/c1222-datalink.js';
 export * from './c1218/c1222-transparency.js';
+export * from './c1218/c1222-transparent-deframer.js';
 export * from './c1218/deframer.js';
 export * from './c1218/packet.js';
 export * from './c1218/segment.js';

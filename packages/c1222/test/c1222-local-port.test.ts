@@ -26,6 +26,13 @@ import { haveSocat, ptyPair, serialportInstalled } from './helpers/pty.js';
 
 const profile = await readAnsiMeterProfile(new URL('../profiles/ansi-meter.json', import.meta.url).pathname);
 const KEY0 = fromHex(profile.keys!['0']!);
+const LINK_ENABLE = {
+  interfaceControl: 1,
+  autoRegistrationControl: 0,
+  directMessagingControl: 0,
+  resetStatistics: false,
+  reloadConfiguration: false,
+};
 
 t.test('datalink services: bytes both ways', (t) => {
   const cases: [C1222DatalinkRequest, string][] = [
@@ -347,9 +354,26 @@ t.test(
           reloadConfiguration: false,
         },
       }),
-      ok,
+      { type: 'dl-link-control-response', interfaceStatus: 1, nodeApTitle: meter.apTitle },
     );
-    t.match(await transport.service({ type: 'dl-get-registration-status' }), ok);
+    t.match(
+      await transport.service({
+        type: 'dl-link-control',
+        control: { ...LINK_ENABLE, interfaceControl: 2 },
+      }),
+      { type: 'dl-link-control-response', interfaceStatus: 0 },
+      'disabled',
+    );
+    t.match(await transport.service({ type: 'dl-get-status', statusControl: 1 }), { interfaceStatus: 0 });
+    t.same(await transport.service({ type: 'dl-get-registration-status' }), {
+      type: 'dl-get-registration-status-response',
+      relayNativeAddress: new Uint8Array(0),
+      masterRelayApTitle: undefined,
+      nodeApTitle: meter.apTitle,
+      regPowerUpDelay: 0,
+      regPeriod: 0,
+      regCountDown: 0,
+    });
     t.match(
       await transport.service({
         type: 'dl-negotiate',

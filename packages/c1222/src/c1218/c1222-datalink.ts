@@ -6,8 +6,8 @@
  * - the identity byte holds LOCAL_ADDRESS_NUMBER (bits 3–7: 0 C12.22 Device, 1 Local Port 0,
  *   2 Local Port 1, 3–6 interfaces) and CHANNEL_NUMBER (bits 0–2);
  * - the control byte uses bits 0–1 as DATA_FORMAT (1 = C12.22 Device), bits 2–3 for an
- *   acknowledgment carried inside a packet and bit 4 for transparency (neither used here: ACK and
- *   NAK stay single bytes, as in C12.18);
+ *   acknowledgment carried inside a packet and bit 4 for transparency (`c1222-transparency.ts`;
+ *   the running link uses them with its `transparency` option);
  * - the packet data is a datalink (transport) service instead of a PSEM service: negotiate with a
  *   trailing channel count and an extended baud-rate list, get configuration, link control, send
  *   message (a native address and a whole ACSE APDU), get status, get registration status and send
@@ -15,8 +15,9 @@
  *
  * The layouts follow the C12.22 working-group text as the only public implementation of this
  * datalink (Itron's C12.22 node stack) quotes and implements it. The get-configuration and
- * get-status responses are typed from that stack's builders and parsers; link control and
- * registration status responses stay opaque. Transparency and in-packet acknowledgments are in
+ * get-status, link-control and get-registration-status responses are typed from that stack's
+ * builders and parsers (timyardley/c1222 on GitHub, a mirror of Itron's "C1222.net" release 0.1c,
+ * `stack/c1222tl.c`). Transparency and in-packet acknowledgments are in
  * `c1222-transparency.ts`.
  */
 import { ErrorCode, MeterkitError, Reader, Writer } from '@meterkit/core';
@@ -120,6 +121,8 @@ export type C1222DatalinkResponse =
     }
   | ({ readonly type: 'dl-get-configuration-response' } & C1222DatalinkConfiguration)
   | ({ readonly type: 'dl-get-status-response' } & C1222DatalinkStatus)
+  | ({ readonly type: 'dl-link-control-response' } & C1222LinkControlResult)
+  | ({ readonly type: 'dl-get-registration-status-response' } & C1222DatalinkRegistrationStatus)
   | {
       readonly type: 'dl-response';
       /** Response code (00 ok, 02 sns, …, as the PSEM codes). */
@@ -177,6 +180,35 @@ export interface C1222DatalinkStatus {
   /** INTERFACE_STATUS (bit 0: enabled, as the link control response reports it). */
   readonly interfaceStatus?: number;
   readonly statistics: readonly C1222DatalinkStatistic[];
+}
+
+/**
+ * The body of an `ok` link control response (service 73H, sent by the Communication Module):
+ * INTERFACE_STATUS, then the node's AP title as a UID (`0D 00` when it has none).
+ */
+export interface C1222LinkControlResult {
+  /** INTERFACE_STATUS (bit 0: the interface is enabled). */
+  readonly interfaceStatus: number;
+  /** The AP title the module registered for the node; `undefined` when sent as `0D 00`. */
+  readonly nodeApTitle: ApTitle | undefined;
+}
+
+/**
+ * The body of an `ok` get-registration-status response (service 76H, sent by the Communication
+ * Module that registers on the node's behalf): the relay it registered through, the master relay
+ * and node AP titles (UIDs, `0D 00` = none), and three UINT16 registration timers.
+ */
+export interface C1222DatalinkRegistrationStatus {
+  /** Native address of the relay the node registered through (one-octet length + octets). */
+  readonly relayNativeAddress: Uint8Array;
+  readonly masterRelayApTitle: ApTitle | undefined;
+  readonly nodeApTitle: ApTitle | undefined;
+  /** REG_POWER_UP_DELAY, seconds before registering after power-up. */
+  readonly regPowerUpDelay: number;
+  /** REG_PERIOD, minutes between registrations (0: no periodic registration). */
+  readonly regPeriod: number;
+  /** REG_COUNT_DOWN, minutes left until the next registration. */
+  readonly regCountDown: number;
 }
 
 const LINK_CONTROL = (c: C1222LinkControl): number =>
@@ -292,6 +324,10 @@ export function encodeC1222DatalinkResponse(resp: C1222DatalinkResponse): Uint8A
       .u8(resp.interfaceNumber);
   else if (resp.type === 'dl-get-configuration-response') writeConfiguration(w.u8(0), resp);
   else if (resp.type === 'dl-get-status-response') writeStatus(w.u8(0), resp);
+  else if (resp.type === 'dl-link-control-response') {
+    w.u8(0).u8(resp.interfaceStatus);
+    writeUid(w, resp.nodeApTitle);
+  } else if (resp.type === 'dl-get-registration-status-response') writeRegistrationStatus(w.u8(0), resp);
   else w.u8(resp.code).bytes(resp.data);
   return w.finish();
 }
@@ -325,6 +361,15 @@ export function decodeC1222DatalinkResponse(
     return { type: 'dl-get-configuration-response', ...readConfiguration(r) };
   if (code === 0 && request?.type === 'dl-get-status')
     return { type: 'dl-get-status-response', ...readStatus(r, request.statusControl) };
+  if (code === 0 && request?.type === 'dl-link-control') {
+    const p = 'dl-link-control-response';
+    const interfaceStatus = r.u8(`${p}.interface-status`);
+    const nodeApTitle = readUid(r, `${p}.node-ap-title`);
+    r.expectEnd(p);
+    return { type: p, interfaceStatus, nodeApTitle };
+  }
+  if (code === 0 && request?.type === 'dl-get-registration-status')
+    return { type: 'dl-get-registration-status-response', ...readRegistrationStatus(r) };
   return { type: 'dl-response', code, name: responseCodeName(code), data: r.rest() };
 }
 
@@ -463,4 +508,29 @@ function writeStatus(w: Writer, s: C1222DatalinkStatus): void {
       .u16(Math.floor(u / 2 ** 32))
       .u32(u % 2 ** 32);
   }
+}
+
+function readRegistrationStatus(r: Reader): C1222DatalinkRegistrationStatus {
+  const p = 'dl-get-registration-status-response';
+  const relayNativeAddress = readShortItem(r, `${p}.relay-native-address`);
+  const masterRelayApTitle = readUid(r, `${p}.master-relay-ap-title`);
+  const nodeApTitle = readUid(r, `${p}.node-ap-title`);
+  const status: C1222DatalinkRegistrationStatus = {
+    relayNativeAddress,
+    masterRelayApTitle,
+    nodeApTitle,
+    regPowerUpDelay: r.u16(`${p}.reg-power-up-delay`),
+    regPeriod: r.u16(`${p}.reg-period`),
+    regCountDown: r.u16(`${p}.reg-count-down`),
+  };
+  r.expectEnd(p);
+  return status;
+}
+
+function writeRegistrationStatus(w: Writer, s: C1222DatalinkRegistrationStatus): void {
+  const p = 'dl-get-registration-status-response';
+  writeShortItem(w, s.relayNativeAddress, `${p}.relay-native-address`);
+  writeUid(w, s.masterRelayApTitle);
+  writeUid(w, s.nodeApTitle);
+  w.u16(s.regPowerUpDelay).u16(s.regPeriod).u16(s.regCountDown);
 }

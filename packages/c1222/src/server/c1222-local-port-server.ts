@@ -7,12 +7,18 @@
  *   one channel; the values apply once the response was acknowledged;
  * - send-message: answers `ok`, passes the ACSE APDU to the responder (security modes 0, 1, 2),
  *   and sends the response APDU back in a send-message of its own;
- * - link control, get status, get registration status: `ok`; anything else: `sns`.
+ * - link control: applies the interface control (enable, disable, reset) to the INTERFACE_STATUS
+ *   it reports, with the meter's AP title as the node AP title;
+ * - get status: the interface name and status, no statistics;
+ * - get registration status: the `registrationStatus` option, or no relay, no master relay, the
+ *   meter's AP title and zero timers;
+ * - anything else: `sns`.
  */
 import { isMeterkitError, type MeterkitError } from '@meterkit/core';
 import {
   C1222_DATALINK_BAUD_RATES,
   type C1222DatalinkConfiguration,
+  type C1222DatalinkRegistrationStatus,
   type C1222DatalinkResponse,
   C1222LocalAddress,
   c1222DatalinkIdentity,
@@ -43,6 +49,14 @@ export interface C1222LocalPortServerOptions extends C1222ServerOptions {
   readonly interfaceName?: string;
   /** Answer to get configuration (72H); without it the service is answered `sns`. */
   readonly configuration?: C1222DatalinkConfiguration;
+  /** Answer to get registration status (76H); see the module comment for the default. */
+  readonly registrationStatus?: C1222DatalinkRegistrationStatus;
+  /**
+   * TRANSPARENCY (IEEE 1703 §6): default `'follow'`, the meter answers in transparent packets
+   * with in-packet acknowledgments once the module sends a packet with control bit 4 set (and
+   * with C12.18 framing otherwise); `true` always uses it, `false` never.
+   */
+  readonly transparency?: boolean | 'follow';
   readonly trace?: (entry: C1218LinkTrace) => void;
   readonly recorder?: CaptureRecorderLike;
   readonly onClose?: (error: MeterkitError) => void;
@@ -69,6 +83,7 @@ export function serveC1222LocalPort(
     role: 'device',
     identity: c1222DatalinkIdentity(C1222LocalAddress.device),
     dataFormat: 1,
+    transparency: options.transparency ?? 'follow',
     retries: options.retries,
     timeouts: options.timeouts,
     trace: options.trace,
@@ -81,6 +96,7 @@ export function serveC1222LocalPort(
     onReject: options.onReject,
   });
   const session = meter.createSession('c1222');
+  let interfaceEnabled = true;
   const afterSent: ((() => Promise<void>) | undefined)[] = [];
   const send = (bytes: Uint8Array, expectResponse: boolean, after?: () => Promise<void>): void => {
     afterSent.push(after);
@@ -177,7 +193,10 @@ export function serveC1222LocalPort(
         case 'dl-get-status': {
           const info =
             req.statusControl <= 1
-              ? { interfaceName: options.interfaceName ?? 'meterkit local port', interfaceStatus: 1 }
+              ? {
+                  interfaceName: options.interfaceName ?? 'meterkit local port',
+                  interfaceStatus: interfaceEnabled ? 1 : 0,
+                }
               : {};
           send(
             encodeC1222DatalinkResponse({ type: 'dl-get-status-response', ...info, statistics: [] }),
@@ -185,9 +204,35 @@ export function serveC1222LocalPort(
           );
           return;
         }
-        case 'dl-link-control':
+        case 'dl-link-control': {
+          const ic = req.control.interfaceControl;
+          if (ic === 1 || ic === 3) interfaceEnabled = true;
+          else if (ic === 2) interfaceEnabled = false;
+          send(
+            encodeC1222DatalinkResponse({
+              type: 'dl-link-control-response',
+              interfaceStatus: interfaceEnabled ? 1 : 0,
+              nodeApTitle: meter.apTitle,
+            }),
+            false,
+          );
+          return;
+        }
         case 'dl-get-registration-status':
-          send(encodeC1222DatalinkResponse(plain(ResponseCode.ok)), false);
+          send(
+            encodeC1222DatalinkResponse({
+              type: 'dl-get-registration-status-response',
+              ...(options.registrationStatus ?? {
+                relayNativeAddress: new Uint8Array(0),
+                masterRelayApTitle: undefined,
+                nodeApTitle: meter.apTitle,
+                regPowerUpDelay: 0,
+                regPeriod: 0,
+                regCountDown: 0,
+              }),
+            }),
+            false,
+          );
           return;
         default:
           send(encodeC1222DatalinkResponse(plain(ResponseCode.sns)), false);

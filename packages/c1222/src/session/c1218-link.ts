@@ -17,11 +17,17 @@
  * - A packet from the peer while our last packet still waits for its ACK means the peer got it
  *   (the ACK was lost on the line): it counts as the acknowledgement.
  *
+ * - On the C12.22 serial datalink (`dataFormat`), the `transparency` option sends escaped packets
+ *   with TRANSPARENCY set and acknowledges inside packets (IEEE 1703 §6), reading with
+ *   `C1222TransparentDeframer`; `'follow'` switches to it when the peer does.
+ *
  * The caller moves bytes and time: `receive(bytes, now)`, write every `nextOutput()`, call
  * `tick(now)` once `deadline()` has passed, and read `nextEvent()`. Times are milliseconds of any
  * monotonic clock. Nothing here throws on received bytes.
  */
 import { ErrorCode, MeterkitError, toHex } from '@meterkit/core';
+import { applyC1222Transparency, encodeC1222AckPacket } from '../c1218/c1222-transparency.js';
+import { C1222TransparentDeframer } from '../c1218/c1222-transparent-deframer.js';
 import { C1218Deframer } from '../c1218/deframer.js';
 import {
   C1218_ACK,
@@ -103,6 +109,16 @@ export interface C1218LinkOptions {
    * dropped. Undefined for plain C12.18, whose control bits 0–4 are zero and not checked.
    */
   readonly dataFormat?: number;
+  /**
+   * C12.22 serial datalink only (needs `dataFormat`): TRANSPARENCY (control bit 4, IEEE 1703 §6).
+   * `true` sends every packet with the bit set and escaped (`EE` → `1B CE`, `1B` → `1B 3B`) and
+   * acknowledges received packets with an empty packet carrying ACKNOWLEDGMENT instead of a single
+   * ACK/NAK byte; `'follow'` starts without it and switches to it (until `reset()`) once the peer
+   * sends a packet with the bit set, since such a packet asks to be acknowledged in a packet.
+   * Either way received packets are read with escapes removed and in-packet acknowledgments
+   * understood. Default `false` (plain C12.18 framing).
+   */
+  readonly transparency?: boolean | 'follow';
   /** Packet size, header and CRC included (default 64). */
   readonly packetSize?: number;
   /** Most packets of one transmission (default 255). */
@@ -132,7 +148,9 @@ export class C1218Link {
   private readonly retries: number;
   private readonly maxApduLength: number;
   private readonly trace: ((entry: C1218LinkTrace) => void) | undefined;
-  private readonly deframer = new C1218Deframer();
+  private readonly deframer: C1218Deframer | C1222TransparentDeframer;
+  private readonly transparencyMode: boolean | 'follow';
+  private transparent: boolean;
   private readonly outputs: Uint8Array[] = [];
   private readonly events: C1218LinkEvent[] = [];
   private readonly queue: Outgoing[] = [];
@@ -149,11 +167,21 @@ export class C1218Link {
   private parts: Uint8Array[] = [];
   private partsLength = 0;
   private expectSeq = -1;
+  private ackPacketCache: Uint8Array | undefined;
+  private nakPacketCache: Uint8Array | undefined;
 
   constructor(options: C1218LinkOptions) {
     this.role = options.role;
     this.identity = options.identity ?? 0;
     this.dataFormat = options.dataFormat;
+    this.transparencyMode = options.transparency ?? false;
+    if (this.transparencyMode !== false && this.dataFormat === undefined)
+      throw new MeterkitError(
+        ErrorCode.InvalidArgument,
+        'transparency is a C12.22 datalink option: give dataFormat too',
+      );
+    this.transparent = this.transparencyMode === true;
+    this.deframer = this.transparencyMode === false ? new C1218Deframer() : new C1222TransparentDeframer();
     this.timeouts = { ...C1218_DEFAULT_TIMEOUTS, ...options.timeouts };
     this.packetSizeValue = C1218_DEFAULT_PACKET_SIZE;
     this.maxPacketsValue = 255;
@@ -163,6 +191,11 @@ export class C1218Link {
       throw new MeterkitError(ErrorCode.InvalidArgument, `retries must be a count, not ${this.retries}`);
     this.maxApduLength = options.maxApduLength ?? 0xffff;
     this.trace = options.trace;
+  }
+
+  /** Whether our packets currently carry TRANSPARENCY and acknowledgments travel in packets. */
+  get transparencyActive(): boolean {
+    return this.transparent;
   }
 
   /** The packet size in force (header and CRC included). */
@@ -217,7 +250,13 @@ export class C1218Link {
       identity: this.identity,
       toggle: this.txToggle,
       ...(this.dataFormat === undefined ? {} : { dataFormat: this.dataFormat }),
-    }).map(encodeC1218Packet);
+    }).map((p) =>
+      this.transparent
+        ? applyC1222Transparency(
+            encodeC1218Packet({ ...p, control: { ...p.control, low: (p.control.low ?? 0) | 0x10 } }),
+          )
+        : encodeC1218Packet(p),
+    );
     if (packets.length % 2 === 1) this.txToggle = !this.txToggle;
     this.queue.push({ packets, expectResponse });
     if (this.current === undefined) this.startNext(now);
@@ -254,7 +293,11 @@ export class C1218Link {
         case 'discarded':
           if (item.reason === 'crc' || item.reason === 'length') {
             this.log('rx', 'discarded', item.bytes, item.reason);
-            this.output(NAK_BYTES, 'nak');
+            // A following link answers a bad packet that claims TRANSPARENCY in a packet too.
+            this.acknowledge(
+              false,
+              this.transparencyMode === 'follow' && item.bytes.length > 2 && (item.bytes[2]! & 0x10) !== 0,
+            );
           } else if (item.reason === 'garbage') {
             this.log('rx', 'discarded', item.bytes, 'garbage');
           }
@@ -289,7 +332,7 @@ export class C1218Link {
           this.log('rx', 'timeout', item.bytes, 'inter-character timeout: incomplete packet dropped');
         }
       }
-      if (partialPacket) this.output(NAK_BYTES, 'nak');
+      if (partialPacket) this.acknowledge(false);
     }
     if (this.ackDeadline !== undefined && now >= this.ackDeadline) {
       this.log('rx', 'timeout', undefined, 'response timeout: no ACK');
@@ -342,11 +385,14 @@ export class C1218Link {
     this.dropPartial();
     this.txToggle = false;
     this.packetSizeValue = C1218_DEFAULT_PACKET_SIZE;
+    this.transparent = this.transparencyMode === true;
   }
 
   private onPacket(packet: C1218Packet, duplicate: boolean, now: number): void {
     const raw = packet.raw ?? encodeC1218Packet(packet);
-    this.output(ACK_BYTES, 'ack');
+    if (this.transparencyMode === 'follow' && ((packet.control.low ?? 0) & 0x10) !== 0)
+      this.transparent = true;
+    this.acknowledge(true);
     if (duplicate) {
       this.log('rx', 'duplicate', raw, 'same toggle bit and CRC: acknowledged and dropped');
       return;
@@ -467,6 +513,26 @@ export class C1218Link {
       return;
     }
     this.sendCurrent(now, 'retransmit');
+  }
+
+  /** ACK/NAK: a single byte, or with transparency an empty packet carrying ACKNOWLEDGMENT. */
+  private acknowledge(positive: boolean, inPacket = this.transparent): void {
+    if (!inPacket) {
+      this.output(positive ? ACK_BYTES : NAK_BYTES, positive ? 'ack' : 'nak');
+      return;
+    }
+    const pkt = positive ? this.ackPacket : this.nakPacket;
+    this.output(pkt, positive ? 'ack' : 'nak');
+  }
+
+  private get ackPacket(): Uint8Array {
+    this.ackPacketCache ??= encodeC1222AckPacket({ positive: true, toggle: false, identity: this.identity });
+    return this.ackPacketCache;
+  }
+
+  private get nakPacket(): Uint8Array {
+    this.nakPacketCache ??= encodeC1222AckPacket({ positive: false, toggle: false, identity: this.identity });
+    return this.nakPacketCache;
   }
 
   private output(bytes: Uint8Array, kind: C1218LinkTrace['kind']): void {

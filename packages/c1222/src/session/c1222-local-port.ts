@@ -45,6 +45,12 @@ export interface C1222LocalPortOptions {
     readonly baudRates?: readonly number[];
     readonly numberOfChannels?: number;
   };
+  /**
+   * TRANSPARENCY (IEEE 1703 §6): `true` sends escaped packets with control bit 4 set from the
+   * first packet on and acknowledges in packets; `'follow'` does so once the peer does; default
+   * `false` (C12.18 framing, single-byte ACK/NAK). See `C1218LinkOptions.transparency`.
+   */
+  readonly transparency?: boolean | 'follow';
   readonly timeouts?: Partial<C1218Timeouts>;
   readonly retries?: number;
   readonly trace?: (entry: C1218LinkTrace) => void;
@@ -78,6 +84,7 @@ export class C1222LocalPortTransport extends TransportBase {
         options.channel ?? 0,
       ),
       dataFormat: 1,
+      transparency: options.transparency ?? false,
       timeouts: options.timeouts,
       retries: options.retries,
       trace: options.trace,
