@@ -1,5 +1,8 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { ErrorCode, fromHex, MeterkitError } from '@meterkit/core';
+import { certificatePublicKey, importEcPublicKey, securitySuiteParameters } from '@meterkit/dlms';
 
 /** DLMS keys of one system title (IEC 62056-5-3 §9.2.7: EK, AK, and optionally the HLS secret). */
 export interface DlmsKeyEntry {
@@ -11,6 +14,35 @@ export interface DlmsKeyEntry {
   readonly ak?: Uint8Array | undefined;
   /** Global broadcast encryption key. */
   readonly bk?: Uint8Array | undefined;
+  /**
+   * The HLS secret of this system title's association (IEC 62056-5-3 §9.2.2.2, mechanisms 2, 3, 4
+   * and 6). Never printed.
+   */
+  readonly hlsSecret?: Uint8Array | undefined;
+  /**
+   * The ECDSA public key of this system title (IEC 62056-5-3 §9.2.6, mechanism 7): from `publicKey`
+   * (hex X ‖ Y or 04 ‖ X ‖ Y, P-256 or P-384) or `certificate` (PEM text or hex DER).
+   */
+  readonly signingPublicKey?: KeyObject | undefined;
+  /**
+   * The ECDSA private key of this system title (PEM, PKCS#8 or SEC 1), for a replay that must
+   * answer an HLS mechanism-7 challenge as this client (IEC 62056-5-3 §9.2.7.4). Never printed.
+   */
+  readonly signingKey?: KeyObject | undefined;
+}
+
+/**
+ * Run settings a keyring file may carry next to its keys (`"settings"`): the IEEE 2030.5 schema
+ * for SEP-XSD-VALID and the tolerance of SEP-EVENT-RESPONSE.
+ */
+export interface KeyringSettings {
+  /**
+   * sep.xsd (first) and the schemas it imports, by path; relative paths in a keyring file are
+   * relative to that file (IEEE 2030.5-2018 Annex B).
+   */
+  readonly sepSchema?: readonly string[] | undefined;
+  /** How far (seconds) an event Response may be from the moment it is due (default 5). */
+  readonly sepResponseToleranceSeconds?: number | undefined;
 }
 
 /** A C12.22 key (IEEE 1703 §5.3.4.13, EAX' key selected by key id), optionally tied to an AP title. */
@@ -31,6 +63,57 @@ export interface Ieee20305KeyEntry {
 
 const REDACTED = '[redacted]';
 
+function signingKey(e: Record<string, unknown>, where: string): KeyObject | undefined {
+  if (e.publicKey !== undefined && e.certificate !== undefined)
+    throw new MeterkitError(
+      ErrorCode.InvalidArgument,
+      `keyring: ${where} has both publicKey and certificate`,
+    );
+  if (e.publicKey !== undefined) {
+    const raw = hexField(e.publicKey, `${where}.publicKey`);
+    const n = raw.length - (raw.length % 2);
+    // 64 (or 65) octets: P-256 (suite 1); 96 (or 97): P-384 (suite 2)
+    const suite = n === 64 ? 1 : n === 96 ? 2 : undefined;
+    if (suite === undefined)
+      throw new MeterkitError(
+        ErrorCode.InvalidArgument,
+        `keyring: ${where}.publicKey must be a P-256 or P-384 point (64/65 or 96/97 octets)`,
+      );
+    return importEcPublicKey(securitySuiteParameters(suite), raw);
+  }
+  if (e.certificate !== undefined) {
+    if (typeof e.certificate !== 'string')
+      throw new MeterkitError(ErrorCode.InvalidArgument, `keyring: ${where}.certificate must be a string`);
+    const c = e.certificate.trim();
+    return certificatePublicKey(c.startsWith('-----BEGIN') ? c : hexField(c, `${where}.certificate`));
+  }
+  return undefined;
+}
+
+function parseSettings(v: unknown, base: string | undefined): KeyringSettings {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new MeterkitError(ErrorCode.InvalidArgument, 'keyring: "settings" must be an object');
+  const o = v as Record<string, unknown>;
+  let schema: string[] | undefined;
+  if (o.sepSchema !== undefined) {
+    const list = Array.isArray(o.sepSchema) ? o.sepSchema : [o.sepSchema];
+    if (list.length === 0 || list.some((x) => typeof x !== 'string' || x === ''))
+      throw new MeterkitError(
+        ErrorCode.InvalidArgument,
+        'keyring: settings.sepSchema must be a path or a list of paths',
+      );
+    schema = (list as string[]).map((p) => (base === undefined || isAbsolute(p) ? p : resolve(base, p)));
+  }
+  const tol = o.sepResponseToleranceSeconds;
+  if (tol !== undefined && (typeof tol !== 'number' || !Number.isFinite(tol) || tol < 0))
+    throw new MeterkitError(
+      ErrorCode.InvalidArgument,
+      'keyring: settings.sepResponseToleranceSeconds must be a number ≥ 0',
+    );
+  return { sepSchema: schema, sepResponseToleranceSeconds: tol as number | undefined };
+}
+
 function hexField(v: unknown, where: string, size?: number): Uint8Array {
   if (typeof v !== 'string')
     throw new MeterkitError(ErrorCode.InvalidArgument, `keyring: ${where} must be a hex string`);
@@ -46,6 +129,26 @@ function hexField(v: unknown, where: string, size?: number): Uint8Array {
       ErrorCode.InvalidArgument,
       `keyring: ${where} must be ${size} octets, not ${b.length}`,
     );
+  return b;
+}
+
+function privateKeyField(v: unknown, where: string): KeyObject {
+  if (typeof v !== 'string')
+    throw new MeterkitError(ErrorCode.InvalidArgument, `keyring: ${where} must be a PEM private key`);
+  try {
+    const k = createPrivateKey(v);
+    if (k.asymmetricKeyType !== 'ec') throw new Error('not an EC key');
+    return k;
+  } catch {
+    // never echo the value: it is a private key
+    throw new MeterkitError(ErrorCode.InvalidArgument, `keyring: ${where} is not a PEM EC private key`);
+  }
+}
+
+function hlsSecretField(v: unknown, where: string): Uint8Array {
+  const b = hexField(v, where);
+  if (b.length === 0 || b.length > 64)
+    throw new MeterkitError(ErrorCode.InvalidArgument, `keyring: ${where} must be 1..64 octets`);
   return b;
 }
 
@@ -81,17 +184,31 @@ export class Keyring {
   readonly #dlms: DlmsKeyEntry[];
   readonly #c1222: C1222KeyEntry[];
   readonly #sep: Ieee20305KeyEntry[];
+  /** Run settings (schema paths, tolerances); not secret. */
+  readonly settings: KeyringSettings;
 
   constructor(
     parts: {
       readonly dlms?: readonly DlmsKeyEntry[];
       readonly c1222?: readonly C1222KeyEntry[];
       readonly ieee20305?: readonly Ieee20305KeyEntry[];
+      readonly settings?: KeyringSettings;
     } = {},
   ) {
     this.#dlms = [...(parts.dlms ?? [])];
     this.#c1222 = [...(parts.c1222 ?? [])];
     this.#sep = [...(parts.ieee20305 ?? [])];
+    this.settings = { ...(parts.settings ?? {}) };
+  }
+
+  /** The same keys with settings replaced where `settings` gives a value (e.g. a `--schema` option). */
+  withSettings(settings: KeyringSettings): Keyring {
+    const merged: KeyringSettings = {
+      sepSchema: settings.sepSchema ?? this.settings.sepSchema,
+      sepResponseToleranceSeconds:
+        settings.sepResponseToleranceSeconds ?? this.settings.sepResponseToleranceSeconds,
+    };
+    return new Keyring({ dlms: this.#dlms, c1222: this.#c1222, ieee20305: this.#sep, settings: merged });
   }
 
   /** An empty keyring. */
@@ -101,9 +218,11 @@ export class Keyring {
 
   /**
    * Parses a keyring document: `{ "dlms": [{ "systemTitle", "ek", "ak", "bk" }], "c1222": [{ "apTitle",
-   * "keyId", "key" }], "ieee2030-5": [{ "lfdi", "sfdi" }] }`, hex for bytes.
+   * "keyId", "key" }], "ieee2030-5": [{ "lfdi", "sfdi" }] }`, hex for bytes. DLMS entries may add
+   * `hlsSecret` (hex) and `publicKey` (hex) or `certificate` (PEM or hex DER); `"settings"` holds
+   * `sepSchema` and `sepResponseToleranceSeconds` (relative paths resolved against `baseDir`).
    */
-  static parse(text: string): Keyring {
+  static parse(text: string, baseDir?: string): Keyring {
     let doc: unknown;
     try {
       doc = JSON.parse(text);
@@ -120,6 +239,10 @@ export class Keyring {
         ek: optionalKey(e, 'ek', where),
         ak: optionalKey(e, 'ak', where),
         bk: optionalKey(e, 'bk', where),
+        hlsSecret: e.hlsSecret === undefined ? undefined : hlsSecretField(e.hlsSecret, `${where}.hlsSecret`),
+        signingPublicKey: signingKey(e, where),
+        signingKey:
+          e.signingKey === undefined ? undefined : privateKeyField(e.signingKey, `${where}.signingKey`),
       };
     });
     const c1222 = list(o, 'c1222').map((e, i): C1222KeyEntry => {
@@ -139,7 +262,7 @@ export class Keyring {
         sfdi: e.sfdi === undefined ? undefined : String(e.sfdi),
       };
     });
-    return new Keyring({ dlms, c1222, ieee20305: sep });
+    return new Keyring({ dlms, c1222, ieee20305: sep, settings: parseSettings(o.settings, baseDir) });
   }
 
   /** Reads and parses a keyring file. */
@@ -150,7 +273,7 @@ export class Keyring {
     } catch (e) {
       throw new MeterkitError(ErrorCode.InputUnreadable, `cannot read keyring ${path}`, { cause: e });
     }
-    return Keyring.parse(text);
+    return Keyring.parse(text, dirname(path));
   }
 
   /** DLMS keys of a system title, if any. */
@@ -162,6 +285,12 @@ export class Keyring {
   /** The DLMS entry when the keyring holds exactly one (for APDUs that do not name their sender). */
   onlyDlmsEntry(): DlmsKeyEntry | undefined {
     return this.#dlms.length === 1 ? this.#dlms[0] : undefined;
+  }
+
+  /** The DLMS entry with an HLS secret when exactly one has one (for associations that name no system title). */
+  onlyHlsSecretEntry(): DlmsKeyEntry | undefined {
+    const withSecret = this.#dlms.filter((e) => e.hlsSecret !== undefined);
+    return withSecret.length === 1 ? withSecret[0] : undefined;
   }
 
   /** True when at least one DLMS entry exists. */
@@ -193,6 +322,9 @@ export class Keyring {
         ek: e.ek === undefined ? undefined : REDACTED,
         ak: e.ak === undefined ? undefined : REDACTED,
         bk: e.bk === undefined ? undefined : REDACTED,
+        hlsSecret: e.hlsSecret === undefined ? undefined : REDACTED,
+        signingPublicKey: e.signingPublicKey === undefined ? undefined : 'present',
+        signingKey: e.signingKey === undefined ? undefined : REDACTED,
       })),
       c1222: this.#c1222.map((e) => ({ apTitle: e.apTitle, keyId: e.keyId, key: REDACTED })),
       'ieee2030-5': this.#sep.map((e) => ({ lfdi: e.lfdi })),

@@ -53,17 +53,30 @@ function view(records: readonly SessionRecord[]): unknown[] {
   ]);
 }
 
-t.test('HDLC/WRAPPER PDU trees are kept as XML records', async (t) => {
+t.test('HDLC/WRAPPER PDU trees are kept as XML records, translated to bytes where they can be', async (t) => {
   const recs = guruxXmlRecords(HDLC_TRACE);
   t.same(view(recs), [
-    [1, 'client-to-server', 'dlms', '', '<HDLC len="1F" >'],
-    [2, 'server-to-client', 'dlms', '', '<HDLC len="2A" >'],
+    [
+      1,
+      'client-to-server',
+      'dlms',
+      '7ea0190321107fdae6e600600ba10906076085740508010180907e',
+      '<HDLC len="1F" >',
+    ],
+    [
+      2,
+      'server-to-client',
+      'dlms',
+      '7ea01a210310b259e6e700610ca203020100a305a1030201007cd97e',
+      '<HDLC len="2A" >',
+    ],
+    // a GetRequestNormal without its attribute descriptor cannot be translated
     [3, 'client-to-server', 'dlms', '', '<WRAPPER len="D" >'],
     [
       4,
-      'unknown',
+      'client-to-server',
       'dlms',
-      '',
+      '7ea0070321930f017e',
       '<HDLC len="7"><TargetAddress Value="1" /><SourceAddress Value="10" /><FrameType Value="93" /></HDLC>',
     ],
     [

@@ -1,5 +1,12 @@
-import { RuleRunner, type RuleRunner as RuleRunnerType, type SessionMessage } from '@meterkit/conformance';
-import { fromHex } from '@meterkit/core';
+import {
+  CaptureReader,
+  CaptureSessionizer,
+  RuleRunner,
+  type RuleRunner as RuleRunnerType,
+  SessionFramer,
+  type SessionMessage,
+} from '@meterkit/conformance';
+import { fromHex, PcapngWriter, TcpStreamRecorder } from '@meterkit/core';
 import { encodeWrapperPdu } from '@meterkit/dlms';
 import type { BenchCase } from '../case.js';
 
@@ -37,6 +44,49 @@ function association(channel: string): SessionMessage[] {
 const messages = [0, 1, 2, 3].flatMap((i) => association(`tcp 10.0.0.1:${50000 + i} > 10.0.0.2:4059`));
 const bytes = messages.reduce((n, m) => n + m.bytes.length, 0);
 
+/** The same four associations as a pcapng capture: one TCP connection each (SYN, data and ACKs, FIN). */
+function capture(): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const writer = new PcapngWriter((b) => parts.push(b.slice()));
+  let t = 1_795_424_400_000_000_000n;
+  for (let i = 0; i < 4; i++) {
+    const tcp = new TcpStreamRecorder(writer, {
+      client: { address: '10.0.0.1', port: 50000 + i },
+      server: { address: '10.0.0.2', port: 4059 },
+    });
+    for (const m of association('x')) {
+      t += 1_000_000n;
+      tcp.record(m.direction === 'client-to-server' ? 'client-to-server' : 'server-to-client', m.bytes, t);
+    }
+    tcp.close(t);
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const pcapng = capture();
+
+/** Reads the capture into framed messages (pcapng blocks, IP/TCP headers, reassembly, framing). */
+function frameCapture(): number {
+  let n = 0;
+  const framer = new SessionFramer({ message: () => n++, finished: () => undefined });
+  const sessionizer = new CaptureSessionizer({
+    record: (r) => framer.push(r),
+    finished: (c) => framer.finished(c),
+  });
+  const reader = new CaptureReader();
+  for (const packet of reader.push(pcapng)) sessionizer.push(packet);
+  for (const packet of reader.end()) sessionizer.push(packet);
+  sessionizer.end();
+  framer.end();
+  return n;
+}
+
 function check(runner: RuleRunnerType): number {
   for (const m of messages) runner.check(m);
   runner.finish();
@@ -48,6 +98,11 @@ function check(runner: RuleRunnerType): number {
  * decoding, canonical re-encoding, session and security rules), PASS verdicts counted.
  */
 export const cases: readonly BenchCase[] = [
+  {
+    name: 'conformance: pcapng to framed messages (read, TCP reassembly, framing)',
+    bytesPerOp: pcapng.length,
+    run: frameCapture,
+  },
   {
     name: 'conformance: all rules over DLMS wrapper messages',
     bytesPerOp: bytes,

@@ -72,6 +72,15 @@ export class CaptureReader {
     return first.concat(this.inner.push(chunk.subarray(take)));
   }
 
+  /** Feeds the next chunk, handing each packet to `onPacket` as soon as it is read (no array). */
+  pushEach(chunk: Uint8Array, onPacket: (packet: CapturePacket) => void): void {
+    if (this.inner === undefined || this.failure !== undefined) {
+      for (const packet of this.push(chunk)) onPacket(packet);
+      return;
+    }
+    this.inner.pushEach(chunk, onPacket);
+  }
+
   /** Declares the end of input. */
   end(): CapturePacket[] {
     if (this.failure !== undefined) throw this.failure;

@@ -23,18 +23,36 @@ export interface PacketRecord {
  * it becomes `linkError`, and the packet keeps its bytes.
  */
 export function decodePacket(record: PacketRecord): CapturePacket {
-  const { dataOffset, ...fields } = record;
+  const packet: { -readonly [K in keyof CapturePacket]: CapturePacket[K] } = {
+    frameNumber: record.frameNumber,
+    timestamp: record.timestamp,
+    interfaceId: record.interfaceId,
+    linkType: record.linkType,
+    originalLength: record.originalLength,
+    data: record.data,
+    fileOffset: record.fileOffset,
+    comments: record.comments,
+  };
+  if (record.direction !== undefined) packet.direction = record.direction;
   let link: LinkDecode;
   try {
     link = decodeLinkLayer(
       record.linkType,
       record.data,
       record.originalLength > record.data.length,
-      dataOffset,
+      record.dataOffset,
     );
   } catch (e) {
-    if (e instanceof MeterkitError) return { ...fields, linkError: e };
+    if (e instanceof MeterkitError) {
+      packet.linkError = e;
+      return packet;
+    }
     throw e;
   }
-  return { ...fields, ...link };
+  if (link.ip !== undefined) packet.ip = link.ip;
+  if (link.tcp !== undefined) packet.tcp = link.tcp;
+  if (link.udp !== undefined) packet.udp = link.udp;
+  if (link.serial !== undefined) packet.serial = link.serial;
+  if (link.payload !== undefined) packet.payload = link.payload;
+  return packet;
 }

@@ -19,9 +19,20 @@ function fail(code: number, message: string, offset: number, path: string): neve
   throw new MeterkitError(code, message, { offset, path });
 }
 
+/** Recently formatted IPv4 addresses by value: a capture repeats a few addresses millions of times. */
+const ipv4Texts = new Map<number, string>();
+const IPV4_TEXTS_KEPT = 4096;
+
 /** Formats 4 bytes as a dotted quad (RFC 791 §3.2). */
 export function formatIpv4(b: Uint8Array, at: number): string {
-  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+  const value = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  let text = ipv4Texts.get(value);
+  if (text === undefined) {
+    if (ipv4Texts.size >= IPV4_TEXTS_KEPT) ipv4Texts.clear();
+    text = `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+    ipv4Texts.set(value, text);
+  }
+  return text;
 }
 
 /** Formats 16 bytes as IPv6 text in the RFC 5952 §4 canonical form (longest zero run as `::`, lowercase). */

@@ -10,6 +10,11 @@ export const DEFAULT_MAX_RECORD_LENGTH = 64 * 1024 * 1024;
 export interface CaptureReaderOptions {
   /** Largest record/block accepted; a longer length field fails with `FrameTooLong`. Default 64 MiB. */
   readonly maxRecordLength?: number;
+  /**
+   * pcapng only: receives each Decryption Secrets Block (draft-ietf-opsawg-pcapng §4.7) as it is
+   * read: its secrets type (e.g. 0x544c534b "TLSK", an NSS key log) and data. Secrets: never log them.
+   */
+  readonly onDecryptionSecrets?: ((secretsType: number, data: Uint8Array) => void) | undefined;
 }
 
 /** pcap magic numbers (draft-ietf-opsawg-pcap §4), as read big-endian from the first four bytes. */
@@ -44,6 +49,8 @@ export class PcapReader {
   private nanos = false;
   private frames = 0;
   private out: CapturePacket[] = [];
+  /** Receives each packet as soon as it is read, instead of collecting them (see `pushEach`). */
+  private onPacket: ((packet: CapturePacket) => void) | undefined;
   private failure: MeterkitError | undefined;
 
   constructor(options: CaptureReaderOptions = {}) {
@@ -80,6 +87,24 @@ export class PcapReader {
       if (e instanceof MeterkitError) this.failure = e;
       throw e;
     }
+  }
+
+  /**
+   * Feeds the next chunk and hands each packet to `onPacket` as soon as it is read: no array, and
+   * each packet can be done with before the next is decoded. A failure still throws.
+   */
+  pushEach(chunk: Uint8Array, onPacket: (packet: CapturePacket) => void): void {
+    this.onPacket = onPacket;
+    try {
+      this.guard(() => this.framer.push(chunk));
+    } finally {
+      this.onPacket = undefined;
+    }
+  }
+
+  private emit(packet: CapturePacket): void {
+    if (this.onPacket !== undefined) this.onPacket(packet);
+    else this.out.push(packet);
   }
 
   private take(): CapturePacket[] {
@@ -122,7 +147,7 @@ export class PcapReader {
     const original = this.u32(record, 12);
     const timestamp = BigInt(seconds) * 1_000_000_000n + BigInt(this.nanos ? fraction : fraction * 1000);
     this.frames++;
-    this.out.push(
+    this.emit(
       decodePacket({
         frameNumber: this.frames,
         timestamp,

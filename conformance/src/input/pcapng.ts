@@ -11,6 +11,7 @@ export const PcapngBlockCode = {
   OBSOLETE_PACKET: 2,
   SIMPLE_PACKET: 3,
   ENHANCED_PACKET: 6,
+  DECRYPTION_SECRETS: 10,
 } as const;
 
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -34,6 +35,9 @@ interface InterfaceState extends CaptureInterface {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** The comments of a packet block without options (shared, never changed). */
+const NO_COMMENTS: string[] = [];
 
 function pad4(n: number): number {
   return n + ((4 - (n & 3)) & 3);
@@ -60,10 +64,14 @@ export class PcapngReader {
   private ifaces: InterfaceState[] = [];
   private frames = 0;
   private out: CapturePacket[] = [];
+  /** Receives each packet as soon as it is read, instead of collecting them (see `pushEach`). */
+  private onPacket: ((packet: CapturePacket) => void) | undefined;
   private failure: MeterkitError | undefined;
+  private readonly onSecrets: CaptureReaderOptions['onDecryptionSecrets'];
 
   constructor(options: CaptureReaderOptions = {}) {
     this.maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
+    this.onSecrets = options.onDecryptionSecrets;
     this.framer = new RecordFramer({
       headerSize: () => BLOCK_PEEK,
       recordLength: (header, offset) => this.blockLength(header, offset),
@@ -106,6 +114,24 @@ export class PcapngReader {
       if (e instanceof MeterkitError) this.failure = e;
       throw e;
     }
+  }
+
+  /**
+   * Feeds the next chunk and hands each packet to `onPacket` as soon as it is read: no array, and
+   * each packet can be done with before the next is decoded. A failure still throws.
+   */
+  pushEach(chunk: Uint8Array, onPacket: (packet: CapturePacket) => void): void {
+    this.onPacket = onPacket;
+    try {
+      this.guard(() => this.framer.push(chunk));
+    } finally {
+      this.onPacket = undefined;
+    }
+  }
+
+  private emit(packet: CapturePacket): void {
+    if (this.onPacket !== undefined) this.onPacket(packet);
+    else this.out.push(packet);
   }
 
   private take(): CapturePacket[] {
@@ -196,9 +222,31 @@ export class PcapngReader {
       case PcapngBlockCode.SIMPLE_PACKET:
         this.simplePacket(block, offset);
         break;
+      case PcapngBlockCode.DECRYPTION_SECRETS:
+        this.decryptionSecrets(block, offset);
+        break;
       default:
-        break; // NRB, ISB, DSB, custom and future blocks: skipped
+        break; // NRB, ISB, custom and future blocks: skipped
     }
+  }
+
+  /** Decryption Secrets Block (§4.7): secrets type, secrets length, data; handed to `onDecryptionSecrets`. */
+  private decryptionSecrets(block: Uint8Array, offset: number): void {
+    if (this.onSecrets === undefined) return;
+    if (block.length < 20) {
+      throw new MeterkitError(ErrorCode.LengthInvalid, `Decryption Secrets Block of ${block.length} bytes`, {
+        offset: offset + 4,
+        path: 'dsb.total-length',
+      });
+    }
+    const length = this.u32(block, 12);
+    if (length > block.length - 20) {
+      throw new MeterkitError(ErrorCode.LengthOverrun, `secrets length ${length} runs past its block`, {
+        offset: offset + 12,
+        path: 'dsb.secrets-length',
+      });
+    }
+    this.onSecrets(this.u32(block, 8), block.subarray(16, 16 + length));
   }
 
   private checkTrailer(block: Uint8Array, offset: number): void {
@@ -339,19 +387,24 @@ export class PcapngReader {
         { offset: offset + 20, path: 'epb.captured-packet-length' },
       );
     }
-    const comments: string[] = [];
+    let comments: string[] = NO_COMMENTS;
     let direction: 'inbound' | 'outbound' | undefined;
-    this.options(block, 28 + pad4(captured), block.length - 4, offset, (code, value) => {
-      if (code === 1) comments.push(utf8.decode(value));
-      else if (code === 2 && !obsolete && value.length === 4) {
-        const bits = this.u32(value, 0) & 3;
-        if (bits === 1) direction = 'inbound';
-        else if (bits === 2) direction = 'outbound';
-      }
-    });
-    const ticks = (BigInt(high) << 32n) | BigInt(low);
+    const optionsAt = 28 + pad4(captured);
+    if (optionsAt < block.length - 4) {
+      comments = [];
+      this.options(block, optionsAt, block.length - 4, offset, (code, value) => {
+        if (code === 1) comments.push(utf8.decode(value));
+        else if (code === 2 && !obsolete && value.length === 4) {
+          const bits = this.u32(value, 0) & 3;
+          if (bits === 1) direction = 'inbound';
+          else if (bits === 2) direction = 'outbound';
+        }
+      });
+    }
+    // below 2^53 ticks the product is exact in a double (µs and ms resolutions for centuries)
+    const ticks = high < 0x200000 ? BigInt(high * 0x1_0000_0000 + low) : (BigInt(high) << 32n) | BigInt(low);
     this.frames++;
-    this.out.push(
+    this.emit(
       decodePacket({
         frameNumber: this.frames,
         timestamp: this.nanos(ticks, iface),
@@ -373,7 +426,7 @@ export class PcapngReader {
     let captured = Math.min(original, block.length - 16);
     if (iface.snapLen !== 0) captured = Math.min(captured, iface.snapLen);
     this.frames++;
-    this.out.push(
+    this.emit(
       decodePacket({
         frameNumber: this.frames,
         timestamp: 0n,
@@ -389,6 +442,8 @@ export class PcapngReader {
   }
 
   private nanos(ticks: bigint, iface: InterfaceState): bigint {
-    return (ticks * iface.multiply) / iface.divide + iface.timestampOffset * 1_000_000_000n;
+    let ns = ticks * iface.multiply;
+    if (iface.divide !== 1n) ns /= iface.divide;
+    return iface.timestampOffset === 0n ? ns : ns + iface.timestampOffset * 1_000_000_000n;
   }
 }

@@ -9,6 +9,14 @@ export interface TransportDecode<H> {
   readonly payload: Uint8Array;
 }
 
+function u16(b: Uint8Array, at: number): number {
+  return (b[at]! << 8) | b[at + 1]!;
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
 function upperSum(ip: IpDecode, data: Uint8Array, start: number, end: number): number {
   return checksumSum(ip.pseudoSum + (end - start), data, start, end);
 }
@@ -36,16 +44,15 @@ export function decodeTcp(data: Uint8Array, ip: IpDecode, base: number): Transpo
       path: 'tcp.data-offset',
     });
   }
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const checksum = view.getUint16(at + 16);
+  const checksum = u16(data, at + 16);
   return {
     header: {
-      sourcePort: view.getUint16(at),
-      destinationPort: view.getUint16(at + 2),
-      seq: view.getUint32(at + 4),
-      ack: view.getUint32(at + 8),
+      sourcePort: u16(data, at),
+      destinationPort: u16(data, at + 2),
+      seq: u32(data, at + 4),
+      ack: u32(data, at + 8),
       flags: data[at + 13]!,
-      window: view.getUint16(at + 14),
+      window: u16(data, at + 14),
       headerLength,
       checksum,
       checksumOk: ip.header.truncated ? undefined : upperSum(ip, data, at, ip.end) === 0xffff,
@@ -64,8 +71,7 @@ export function decodeUdp(data: Uint8Array, ip: IpDecode, base: number): Transpo
       path: 'udp',
     });
   }
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const length = view.getUint16(at + 4);
+  const length = u16(data, at + 4);
   if (length < 8) {
     throw new MeterkitError(ErrorCode.LengthInvalid, `UDP length ${length} below 8`, {
       offset: base + at + 4,
@@ -79,13 +85,13 @@ export function decodeUdp(data: Uint8Array, ip: IpDecode, base: number): Transpo
     });
   }
   const end = Math.min(at + length, ip.end);
-  const checksum = view.getUint16(at + 6);
+  const checksum = u16(data, at + 6);
   const whole = !ip.header.truncated && at + length <= ip.end;
   const absent = checksum === 0 && ip.header.version === 4;
   return {
     header: {
-      sourcePort: view.getUint16(at),
-      destinationPort: view.getUint16(at + 2),
+      sourcePort: u16(data, at),
+      destinationPort: u16(data, at + 2),
       length,
       checksum,
       checksumOk: whole && !absent ? upperSum(ip, data, at, at + length) === 0xffff : undefined,

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { ErrorCode, isMeterkitError, MeterkitError, stringifyJson } from '@meterkit/core';
 import { SerialTransport, TcpTransport, type Transport, UdpTransport } from '@meterkit/core/transport';
 import { Keyring } from '../keyring.js';
+import { parseProtocolFor, protocolForInput, unknownProtocolForFiles } from '../protocol-for.js';
 import { toHtml } from '../report/html.js';
 import { toJUnit } from '../report/junit.js';
 import { toTap } from '../report/tap.js';
@@ -10,6 +11,7 @@ import { type RunProgress, runConformance } from '../runner/run.js';
 import { frameSession } from '../session/frame-session.js';
 import { readSession } from '../session/read-session.js';
 import type { SessionProtocol } from '../session/record.js';
+import { readKeyLogFile } from '../tls/keylog.js';
 import type { ConformanceReport } from '../verdict.js';
 import { ReplayAdapter } from './adapt.js';
 import { DEFAULT_REPLAY_MASKS } from './compare.js';
@@ -22,17 +24,31 @@ export interface ReplayCommandArgs {
   readonly captures: readonly string[];
   /** Keyring file. */
   readonly keys?: string | undefined;
+  /** TLS key log file (SSLKEYLOGFILE, NSS format) to decrypt TLS 1.2 captures; never printed. */
+  readonly keylog?: string | undefined;
   /** Report file: `.json` (master form), `.xml` (JUnit), `.tap`, `.html`. */
   readonly report?: string | undefined;
   /** Device under test: `tcp://host:port`, `udp://host:port`, `serial:///dev/ttyUSB0?baud=9600`. */
   readonly against?: string | undefined;
   readonly protocol?: SessionProtocol | undefined;
+  /** `FILE=PROTOCOL` values: the protocol of every channel of one capture (beats `protocol`). */
+  readonly protocolFor?: readonly string[] | undefined;
+  /** Worker threads for pcap/pcapng inputs (channels sharded over them; same report as one thread). */
+  readonly workers?: number | undefined;
   /** Channel of the capture to replay (default the first client channel). */
   readonly channel?: string | undefined;
   /** Extra masks (dotted paths, `*` and `**`) added to the default ones. */
   readonly masks?: readonly string[] | undefined;
   /** Renumber invoke-ids by this shift when replaying (default 0). */
   readonly invokeIdShift?: number | undefined;
+  /** sep.xsd (and the schemas it imports) for SEP-XSD-VALID; overrides the keyring's `settings.sepSchema`. */
+  readonly schema?: readonly string[] | undefined;
+  /** Tolerance (s) of SEP-EVENT-RESPONSE; overrides the keyring's `settings.sepResponseToleranceSeconds`. */
+  readonly responseTolerance?: number | undefined;
+  /** Replay: first DLMS invocation counter of re-ciphered APDUs (default: the highest captured + 1). */
+  readonly invocationCounter?: number | undefined;
+  /** Replay: send captured messages unchanged apart from invoke-ids (no re-ciphering, HLS, IV or href adaptation). */
+  readonly noAdapt?: boolean | undefined;
   readonly timeoutMs?: number | undefined;
   /** Show a progress bar on `io.progress`. */
   readonly progress?: boolean | undefined;
@@ -97,6 +113,12 @@ function summaryLine(report: ConformanceReport): string {
 
 function replayText(r: ReplayResult): string {
   const lines = [`replay against ${r.target}: ${r.verdict}`];
+  const a = r.adaptations;
+  const done = [...Object.entries(a.dlms), ...Object.entries(a.c1222), ...Object.entries(a.http)].filter(
+    ([k, n]) => n > 0 && k !== 'skipped',
+  );
+  if (done.length > 0) lines.push(`  adapted: ${done.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  for (const p of a.problems) lines.push(`  not adapted: ${p}`);
   for (const s of r.steps) {
     if (s.verdict === 'PASS') continue;
     lines.push(`  frame ${s.frame}: ${s.verdict}${s.message === undefined ? '' : ` (${s.message})`}`);
@@ -115,10 +137,21 @@ export async function replayCommandMain(args: ReplayCommandArgs, io: ReplayComma
   try {
     if (args.captures.length === 0)
       throw new MeterkitError(ErrorCode.InvalidArgument, 'give at least one capture');
-    const keys = args.keys === undefined ? Keyring.empty() : await Keyring.load(args.keys);
+    const keys = (args.keys === undefined ? Keyring.empty() : await Keyring.load(args.keys)).withSettings({
+      sepSchema: args.schema,
+      sepResponseToleranceSeconds: args.responseTolerance,
+    });
+    const protocolFor = parseProtocolFor(args.protocolFor ?? []);
+    const unknown = unknownProtocolForFiles(args.captures, protocolFor);
+    if (unknown.length > 0)
+      throw new MeterkitError(
+        ErrorCode.InvalidArgument,
+        `--protocol-for names ${unknown.join(', ')}, which is not among the captures`,
+      );
     if (args.against !== undefined) {
+      const protocol = protocolForInput(args.captures[0]!, protocolFor, args.protocol);
       const messages = frameSession(
-        readSession(args.captures[0]!, args.protocol === undefined ? {} : { protocol: args.protocol }),
+        readSession(args.captures[0]!, protocol === undefined ? {} : { protocol }),
       );
       const steps = await buildReplayScript(messages, { channel: args.channel });
       if (steps.length === 0)
@@ -134,7 +167,12 @@ export async function replayCommandMain(args: ReplayCommandArgs, io: ReplayComma
           keys,
           masks: [...DEFAULT_REPLAY_MASKS, ...(args.masks ?? [])],
           timeoutMs: args.timeoutMs,
-          adapter: new ReplayAdapter({ invokeIdShift: args.invokeIdShift ?? 0 }),
+          adapter: new ReplayAdapter({
+            invokeIdShift: args.invokeIdShift ?? 0,
+            keys,
+            invocationCounter: args.invocationCounter,
+            ...(args.noAdapt === true ? { reCipher: false, hls: false, c1222: false, hrefs: false } : {}),
+          }),
           onStep: args.progress ? (_r, i, n) => io.progress?.((i + 1) / n, `step ${i + 1}/${n}`) : undefined,
         });
       } finally {
@@ -147,7 +185,15 @@ export async function replayCommandMain(args: ReplayCommandArgs, io: ReplayComma
     const onProgress = args.progress
       ? (p: RunProgress) => io.progress?.(p.totalBytes === 0 ? 1 : p.bytesRead / p.totalBytes, p.input)
       : undefined;
-    const report = await runConformance(args.captures, { keys, protocolOverride: args.protocol, onProgress });
+    const keyLog = args.keylog === undefined ? undefined : await readKeyLogFile(args.keylog);
+    const report = await runConformance(args.captures, {
+      keys,
+      keyLog,
+      protocolOverride: args.protocol,
+      protocolFor,
+      workers: args.workers,
+      onProgress,
+    });
     io.stdout(summaryLine(report));
     if (args.report !== undefined) await writeFile(args.report, renderReport(report, args.report));
     return report.summary.verdict === 'FAIL' ? 1 : report.summary.verdict === 'ERROR' ? 2 : 0;

@@ -2,7 +2,7 @@ import { decodeC1218Packet, decodeC1222Message } from '@meterkit/c1222';
 import { type JsonValue, toHex, toJsonValue } from '@meterkit/core';
 import { decodeXml } from '@meterkit/ieee2030-5';
 import { Keyring } from '../keyring.js';
-import { analyseDlms } from '../rules/analyse.js';
+import { type AnalyserChannelState, analyseC1222, analyseDlms } from '../rules/analyse.js';
 import type { SessionMessage } from '../session/frame-session.js';
 import type { SessionProtocol } from '../session/record.js';
 
@@ -55,6 +55,8 @@ export function structuralForm(
   protocol: SessionProtocol | undefined,
   bytes: Uint8Array,
   keys?: Keyring,
+  /** DLMS: system titles learnt from earlier AARQ/AARE of the same side of the comparison (updated). */
+  channel: AnalyserChannelState = {},
 ): JsonValue {
   const hex = (): JsonValue => ({ type: 'bytes', hex: toHex(bytes) });
   try {
@@ -64,19 +66,33 @@ export function structuralForm(
           type: 'message',
           frame: 0,
           channel: 'replay',
-          direction: 'unknown',
+          // answers come from the device: ciphered ones are deciphered with its system title
+          direction: 'server-to-client',
           timestamp: undefined,
           protocol,
           bytes,
           offset: 0,
         };
-        const d = analyseDlms(m, keys ?? Keyring.empty(), {});
+        const d = analyseDlms(m, keys ?? Keyring.empty(), channel);
         if (d.apdu === undefined && d.hdlc === undefined) return hex();
         const frame = d.hdlc === undefined ? undefined : { ...d.hdlc, information: undefined };
         return toJsonValue(withoutRaw({ type: 'dlms', frame, apdu: d.inner ?? d.apdu }));
       }
       case 'c1222': {
-        const msg = decodeC1222Message(bytes);
+        const layers = analyseC1222(
+          {
+            type: 'message',
+            frame: 0,
+            channel: 'replay',
+            direction: 'unknown',
+            timestamp: undefined,
+            protocol,
+            bytes,
+            offset: 0,
+          },
+          keys ?? Keyring.empty(),
+        );
+        const msg = layers.message ?? decodeC1222Message(bytes);
         const { userInformation: _u, ...acse } = msg.acse;
         return toJsonValue(withoutRaw({ type: 'c1222', acse, epsem: msg.epsem, security: msg.security }));
       }

@@ -4,8 +4,9 @@ import type { Keyring } from '../keyring.js';
 import { frameStream, type StreamFramer } from '../reassembly/frame-stream.js';
 import type { SessionProtocol } from '../session/record.js';
 import type { Verdict } from '../verdict.js';
-import { ReplayAdapter } from './adapt.js';
+import { type AdaptationSummary, ReplayAdapter } from './adapt.js';
 import { compareStructures, DEFAULT_REPLAY_MASKS, type ReplayMask, structuralForm } from './compare.js';
+import { HttpResponseFramer } from './http-framer.js';
 import type { ReplayStep } from './script.js';
 
 /** The outcome of one replayed step. */
@@ -25,6 +26,8 @@ export interface ReplayResult {
   readonly target: string;
   readonly verdict: Verdict;
   readonly steps: readonly ReplayStepResult[];
+  /** What the adapter changed (invoke-ids, counters, HLS responses, IVs, hrefs) and what it could not. */
+  readonly adaptations: AdaptationSummary;
 }
 
 /** Options of `replaySession`. */
@@ -35,14 +38,21 @@ export interface ReplayOptions {
   readonly masks?: readonly ReplayMask[] | undefined;
   /** How long to wait for each answer (default 5000 ms). */
   readonly timeoutMs?: number | undefined;
-  /** Invoke-id renumbering (default shift 0: ids as captured). */
+  /**
+   * What to adapt (default: a `ReplayAdapter` with `keys`: invoke-ids as captured, ciphered APDUs,
+   * HLS responses and C12.22 IVs renewed when the keys are there, 2030.5 hrefs mapped).
+   */
   readonly adapter?: ReplayAdapter | undefined;
   readonly keys?: Keyring | undefined;
   /** Called after each step. */
   readonly onStep?: ((r: ReplayStepResult, index: number, total: number) => void) | undefined;
 }
 
-function framerFor(protocol: SessionProtocol | undefined): StreamFramer | undefined {
+/** What cuts a stream of answers into messages. */
+type AnswerFramer = Pick<StreamFramer, 'push'> | HttpResponseFramer;
+
+function framerFor(protocol: SessionProtocol | undefined): AnswerFramer | undefined {
+  if (protocol === 'ieee2030-5') return new HttpResponseFramer();
   if (protocol === 'dlms') return frameStream('dlms');
   if (protocol === 'c1222') return frameStream('c1222');
   if (protocol === 'c1218') return frameStream('c1218');
@@ -52,7 +62,7 @@ function framerFor(protocol: SessionProtocol | undefined): StreamFramer | undefi
 /** Reads `n` answers: whole frames of a stream transport, or datagrams. */
 async function readAnswers(
   t: Transport,
-  framer: StreamFramer | undefined,
+  framer: AnswerFramer | undefined,
   pending: Uint8Array[],
   n: number,
   timeoutMs: number,
@@ -75,7 +85,8 @@ async function readAnswers(
 
 /**
  * Replays the client side of a captured session against a device under test: sends each client
- * message (adapted: invoke-ids renumbered), reads as many answers as the capture had, and compares
+ * message (adapted by `ReplayAdapter`: invoke-ids, invocation counters, HLS responses, C12.22 IVs,
+ * 2030.5 hrefs), reads as many answers as the capture had, and compares
  * each with the captured one structurally (decoded layers in JSON form) outside the masks
  * (time, counters, random challenges, tags). PASS when every answer agrees, FAIL on a difference,
  * INCONCLUSIVE when the device stays silent.
@@ -87,10 +98,14 @@ export async function replaySession(
   const t = options.transport;
   const masks = options.masks ?? DEFAULT_REPLAY_MASKS;
   const timeoutMs = options.timeoutMs ?? 5000;
-  const adapter = options.adapter ?? new ReplayAdapter();
+  const adapter = options.adapter ?? new ReplayAdapter({ keys: options.keys });
+  adapter.prepare(steps);
   const results: ReplayStepResult[] = [];
   const framer = framerFor(steps[0]?.protocol);
   const pending: Uint8Array[] = [];
+  // system titles learnt from the AARE of each side, so ciphered answers are compared deciphered
+  const expectedChannel = {};
+  const receivedChannel = {};
   let i = 0;
   for (const step of steps) {
     const sent = adapter.adapt(step.protocol, step.request);
@@ -106,10 +121,16 @@ export async function replaySession(
           ? `no answer within ${timeoutMs} ms`
           : `the device closed the connection: ${e.message}`;
     }
+    adapter.observe(step.protocol, step.answers, received);
     const differences: string[] = [];
     received.forEach((r, k) => {
-      const exp: JsonValue = structuralForm(step.protocol, step.answers[k]!, options.keys);
-      const got: JsonValue = structuralForm(step.protocol, r, options.keys);
+      const exp: JsonValue = structuralForm(
+        step.protocol,
+        adapter.expected(step.protocol, step.answers[k]!),
+        options.keys,
+        expectedChannel,
+      );
+      const got: JsonValue = structuralForm(step.protocol, r, options.keys, receivedChannel);
       for (const d of compareStructures(exp, got, masks)) differences.push(`answer ${k + 1}: ${d}`);
     });
     const verdict: Verdict =
@@ -140,5 +161,5 @@ export async function replaySession(
       : results.length > 0
         ? 'PASS'
         : 'INAPPLICABLE';
-  return { target: t.describe(), verdict, steps: results };
+  return { target: t.describe(), verdict, steps: results, adaptations: adapter.summary() };
 }

@@ -1,5 +1,5 @@
 import { C1222KeyStore, decodeC1218Packet, decodeC1222Message } from '@meterkit/c1222';
-import { ErrorCode, isMeterkitError, type MeterkitError } from '@meterkit/core';
+import { bytesEqual, concatBytes, ErrorCode, isMeterkitError, MeterkitError } from '@meterkit/core';
 import {
   type DecipheredApdu,
   type DecodedApdu,
@@ -10,6 +10,7 @@ import {
   decodeWrapperPdu,
   type HdlcFrame,
   isCipheredApduTag,
+  llcBytes,
   SecurityContext,
   type WrapperPdu,
 } from '@meterkit/dlms';
@@ -27,6 +28,60 @@ function asError(e: unknown): MeterkitError {
 export interface AnalyserChannelState {
   clientSystemTitle?: Uint8Array | undefined;
   serverSystemTitle?: Uint8Array | undefined;
+  /** Per direction: the last HDLC I-frame had the segmentation bit, so the next one ends that APDU. */
+  hdlcSegmentOpen?: Record<string, boolean> | undefined;
+  /** Per direction: the segments of an HDLC-segmented APDU received so far (IEC 62056-46 §6.4.2.4). */
+  hdlcSegments?: Record<string, HdlcSegments> | undefined;
+}
+
+/** The parts of one segmented APDU (copies: a reader may reuse its buffers). */
+interface HdlcSegments {
+  readonly parts: Uint8Array[];
+  size: number;
+  /** N(S) and frame octets of the last segment, to skip a retransmission. */
+  lastSequence: number;
+  lastBytes: Uint8Array;
+}
+
+/**
+ * Largest APDU reassembled from HDLC segments: the xDLMS max-receive-pdu-size is an Unsigned16
+ * (IEC 62056-5-3 §9.3.2), so no conforming APDU is longer; longer runs are dropped.
+ */
+export const MAX_REASSEMBLED_APDU = 0xffff;
+
+/**
+ * Adds an I-frame's information field to its direction's segmented APDU and returns the whole
+ * APDU at the last segment (the first I-frame without the S bit after one with it, IEC 62056-46
+ * §6.4.2.4); `undefined` while more segments are due or when the APDU overran the bound.
+ */
+function addHdlcSegment(
+  st: AnalyserChannelState,
+  direction: string,
+  hdlc: HdlcFrame & { type: 'i' },
+  information: Uint8Array,
+  frame: Uint8Array,
+): { apdu?: Uint8Array; count: number; dropped?: boolean } {
+  st.hdlcSegments ??= {};
+  const all = st.hdlcSegments;
+  let run = all[direction];
+  if (run !== undefined && run.lastSequence === hdlc.sendSequence && bytesEqual(run.lastBytes, frame))
+    return { count: run.parts.length };
+  if (run === undefined) {
+    run = { parts: [], size: 0, lastSequence: -1, lastBytes: new Uint8Array(0) };
+    all[direction] = run;
+  }
+  run.size += information.length;
+  if (run.size > MAX_REASSEMBLED_APDU) {
+    delete all[direction];
+    return { count: 0, dropped: true };
+  }
+  const copy = information.slice();
+  run.parts.push(copy);
+  run.lastSequence = hdlc.sendSequence;
+  run.lastBytes = frame.slice();
+  if (hdlc.segmented) return { count: run.parts.length };
+  delete all[direction];
+  return { apdu: concatBytes(...run.parts), count: run.parts.length };
 }
 
 function systemTitleOf(apdu: DecodedApdu): Uint8Array | undefined {
@@ -85,6 +140,7 @@ export function analyseDlms(m: SessionMessage, keys: Keyring, st: AnalyserChanne
   let apduBytes: Uint8Array | undefined = b;
   let apduOffset = 0;
   let segmented = false;
+  let reassembled: number | undefined;
   if (b[0] === 0x7e) {
     try {
       hdlc = decodeHdlcFrame(b, { llc: true });
@@ -93,6 +149,34 @@ export function analyseDlms(m: SessionMessage, keys: Keyring, st: AnalyserChanne
         apduOffset = hdlc.information.byteOffset - b.byteOffset;
       } else apduBytes = undefined;
       segmented = hdlc.segmented;
+      if (hdlc.type === 'i') {
+        // the last segment of a segmented APDU has no S bit: it ends the APDU (IEC 62056-46 §6.4.2.4)
+        st.hdlcSegmentOpen ??= {};
+        const open = st.hdlcSegmentOpen;
+        const continuing = open[m.direction] === true;
+        open[m.direction] = hdlc.segmented;
+        if (hdlc.segmented || continuing) {
+          // only the first segment carries the LLC header: a later one starting E6 E6 00 is data
+          const info =
+            continuing && hdlc.llc !== undefined
+              ? concatBytes(llcBytes(hdlc.llc), hdlc.information)
+              : hdlc.information;
+          if (!continuing) delete st.hdlcSegments?.[m.direction];
+          const added = addHdlcSegment(st, m.direction, hdlc, info, b);
+          if (added.dropped === true) {
+            open[m.direction] = false;
+            hdlcError = new MeterkitError(
+              ErrorCode.LengthOverrun,
+              `segmented APDU longer than ${MAX_REASSEMBLED_APDU} octets: not reassembled`,
+              { offset: apduOffset, path: 'hdlc.information' },
+            );
+          } else if (added.apdu !== undefined) {
+            apduBytes = added.apdu;
+            segmented = false;
+            reassembled = added.count;
+          } else segmented = true;
+        }
+      }
     } catch (e) {
       hdlcError = asError(e);
       apduBytes = undefined;
@@ -120,7 +204,7 @@ export function analyseDlms(m: SessionMessage, keys: Keyring, st: AnalyserChanne
     apduBytes = b.subarray(3);
     apduOffset = 3;
   }
-  if (apduBytes === undefined || apduBytes.length === 0 || segmented) {
+  if (apduBytes === undefined || apduBytes.length === 0 || segmented || hdlcError !== undefined) {
     return {
       hdlc,
       hdlcError,
@@ -161,6 +245,7 @@ export function analyseDlms(m: SessionMessage, keys: Keyring, st: AnalyserChanne
     apduBytes,
     apduOffset,
     segmented,
+    reassembled,
     apdu,
     apduError,
     ...extra,
@@ -201,6 +286,21 @@ export function analyseC1222(m: SessionMessage, keys: Keyring): C1222Layers {
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
+/** The data of a chunked body (RFC 9112 §7.1); what cannot be parsed is kept as it is. */
+function dechunk(body: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf('\r\n', at);
+    if (eol < 0) return body;
+    const size = Number.parseInt(body.slice(at, eol).split(';')[0]!.trim(), 16);
+    if (!Number.isFinite(size) || size < 0) return body;
+    if (size === 0) return out;
+    out += body.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
+}
+
 /** Finds the XML body of an HTTP message (RFC 9112 §6) or takes the message as bare XML, and decodes it (IEEE 2030.5 §B). */
 export function analyseIeee20305(m: SessionMessage): Ieee20305Layers {
   const text = m.xml ?? utf8.decode(m.bytes);
@@ -213,6 +313,7 @@ export function analyseIeee20305(m: SessionMessage): Ieee20305Layers {
     const at = sep >= 0 ? sep + 4 : text.indexOf('\n\n') >= 0 ? text.indexOf('\n\n') + 2 : text.length;
     body = text.slice(at);
     bodyOffset = Buffer.byteLength(text.slice(0, at));
+    if (/\r?\ntransfer-encoding:[^\r\n]*chunked/i.test(text.slice(0, at))) body = dechunk(body);
   }
   if (body.trim() === '') return { startLine, body: '', bodyOffset };
   try {

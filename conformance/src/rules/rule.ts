@@ -16,8 +16,14 @@ export interface DlmsLayers {
   readonly apduBytes?: Uint8Array | undefined;
   /** Offset of `apduBytes[0]` in the message. */
   readonly apduOffset: number;
-  /** True when the frame is one segment of a longer APDU. */
+  /** True when the frame is one segment of a longer APDU (not its last: that one carries the whole APDU). */
   readonly segmented: boolean;
+  /**
+   * At the last HDLC segment of a segmented APDU: how many segments `apduBytes` was reassembled
+   * from (then `apduBytes` is the whole APDU, not a view of this frame, and offsets past
+   * `apduOffset` count in the whole APDU).
+   */
+  readonly reassembled?: number | undefined;
   readonly apdu?: DecodedApdu | undefined;
   readonly apduError?: MeterkitError | undefined;
   /** Deciphered content, when the APDU is ciphered and a key was found. */

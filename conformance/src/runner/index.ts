@@ -2,3 +2,5 @@
 export * from './corpus.js';
 export * from './rule-runner.js';
 export * from './run.js';
+export * from './shard.js';
+export * from './workers.js';

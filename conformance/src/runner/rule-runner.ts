@@ -46,11 +46,12 @@ export class RuleRunner {
   readonly #keys: Keyring;
   readonly #analyser: MessageAnalyser;
   readonly #states = new Map<string, Map<AnyRule, unknown>>();
-  readonly #keepPass: boolean;
+  #keepPass: boolean;
   readonly #frameBase: number;
   readonly #onFinding: (f: Finding) => void;
-  /** PASS verdicts per rule, counted even when not reported one by one. */
-  readonly passCounts = new Map<string, number>();
+  /** PASS verdicts per rule (by its position in the rules), counted even when not reported one by one. */
+  readonly #passes: number[];
+  readonly #position = new Map<AnyRule, number>();
 
   constructor(options: RuleRunnerOptions) {
     this.#rules = options.rules ?? ALL_RULES;
@@ -59,11 +60,32 @@ export class RuleRunner {
     this.#keepPass = options.passFindings ?? true;
     this.#frameBase = options.frameBase ?? 0;
     this.#onFinding = options.onFinding;
+    this.#passes = this.#rules.map(() => 0);
+    for (let i = 0; i < this.#rules.length; i++) this.#position.set(this.#rules[i]!, i);
+  }
+
+  /** PASS verdicts per rule id, counted even when not reported one by one. */
+  get passCounts(): Map<string, number> {
+    const out = new Map<string, number>();
+    this.#rules.forEach((r, i) => {
+      const n = this.#passes[i]!;
+      if (n > 0) out.set(r.id, (out.get(r.id) ?? 0) + n);
+    });
+    return out;
+  }
+
+  /** Whether PASS findings are reported one by one from now on (they are counted either way). */
+  get passFindings(): boolean {
+    return this.#keepPass;
+  }
+
+  set passFindings(keep: boolean) {
+    this.#keepPass = keep;
   }
 
   #add(rule: AnyRule, o: RuleOutcome, frame: number | undefined): void {
     if (o.verdict === 'PASS') {
-      this.passCounts.set(rule.id, (this.passCounts.get(rule.id) ?? 0) + 1);
+      this.#passes[this.#position.get(rule)!]!++;
       if (!this.#keepPass) return;
     }
     const f = o.frame ?? frame;
@@ -116,6 +138,11 @@ export class RuleRunner {
       this.#add(rule, o, message.frame);
     }
     return { analysed, flagged };
+  }
+
+  /** The channel ended: concludes its session rules and drops its state (nothing if none is held). */
+  endChannel(channel: string): void {
+    this.#conclude(channel);
   }
 
   #conclude(channel: string): void {

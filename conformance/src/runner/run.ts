@@ -2,29 +2,40 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMeterkitError, toHex } from '@meterkit/core';
+import { isMeterkitError, type MeterkitError } from '@meterkit/core';
 import { Keyring } from '../keyring.js';
+import { type ProtocolFor, protocolForInput } from '../protocol-for.js';
 import { ALL_RULES } from '../rules/index.js';
 import type { AnyRule } from '../rules/rule.js';
 import { ruleDefinition } from '../rules/rule.js';
-import { frameSession } from '../session/frame-session.js';
+import { readCaptureMessages } from '../session/capture-messages.js';
+import { frameSession, type SessionMessageSink } from '../session/frame-session.js';
 import { detectInputFormat, readSession, type SessionInputFormat } from '../session/read-session.js';
 import type { SessionProtocol } from '../session/record.js';
+import type { TlsKeyLog } from '../tls/keylog.js';
 import {
   buildReport,
   type ConformanceReport,
+  emptyCounts,
   type Finding,
   type FrameRecord,
   type InputInfo,
   type Verdict,
 } from '../verdict.js';
-import { layerError, RuleRunner } from './rule-runner.js';
+import {
+  DEFAULT_MAX_FINDINGS,
+  DEFAULT_MAX_FRAMES,
+  DEFAULT_MAX_PASS_FINDINGS,
+  END_SEQ,
+  mergeShardResults,
+  type ReportFrames,
+  ShardRunner,
+  type VerdictLimits,
+} from './shard.js';
+import { LocalShard, type Shards, shardable, WorkerShards } from './workers.js';
 
 /** The tool version written into reports. */
 export const CONFORMANCE_TOOL_VERSION = '0.1.0';
-
-/** Which frames a report lists. */
-export type ReportFrames = 'all' | 'findings' | 'none';
 
 /** Progress of a run: message bytes of the current input processed so far (an estimate of the position). */
 export interface RunProgress {
@@ -38,8 +49,12 @@ export interface RunProgress {
 export interface RunConformanceOptions {
   /** Keys for deciphering and verifying (never printed). */
   readonly keys?: Keyring | undefined;
+  /** TLS 1.2 session keys for captures (SSLKEYLOGFILE, `--keylog`), besides the captures' own DSBs (never printed). */
+  readonly keyLog?: TlsKeyLog | undefined;
   /** Forces the protocol of every channel of every input. */
   readonly protocolOverride?: SessionProtocol | undefined;
+  /** Forces the protocol of every channel of one input (by resolved path); beats `protocolOverride`. */
+  readonly protocolFor?: ProtocolFor | undefined;
   /** The rules to run (default every rule). */
   readonly rules?: readonly AnyRule[] | undefined;
   /** Frames listed in the report (default `findings`: those with a verdict other than PASS). */
@@ -51,6 +66,19 @@ export interface RunConformanceOptions {
   readonly toolVersion?: string | undefined;
   /** Called every 1024 messages and at the end of each input with its progress. */
   readonly onProgress?: ((p: RunProgress) => void) | undefined;
+  /** Most non-PASS findings listed (the first ones in run order); every verdict is still counted. Default 100 000. */
+  readonly maxFindings?: number | undefined;
+  /** Most PASS findings listed when `passFindings` is on; every PASS is still counted. Default 10 000. */
+  readonly maxPassFindings?: number | undefined;
+  /** Most frames listed. Default 10 000. */
+  readonly maxFrames?: number | undefined;
+  /**
+   * Worker threads for pcap/pcapng inputs (default 1: none): the main thread reads, reassembles and
+   * frames, and the channels are sharded over the workers by a hash of their id, each running the
+   * rules. The report is the same as a single-threaded run's. Runs with custom rule objects or a
+   * keyring with keys stay single-threaded (neither can be handed to a worker).
+   */
+  readonly workers?: number | undefined;
 }
 
 async function sha256OfPath(path: string): Promise<{ sha256: string; size: number }> {
@@ -74,13 +102,6 @@ async function sha256OfPath(path: string): Promise<{ sha256: string; size: numbe
   return { sha256: h.digest('hex'), size };
 }
 
-function isoTime(ns: bigint | undefined): string | undefined {
-  if (ns === undefined) return undefined;
-  const ms = ns / 1_000_000n;
-  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
-  return `${new Date(Number(ms)).toISOString().slice(0, 19)}.${frac}Z`;
-}
-
 /**
  * Runs the conformance rules over inputs (captures, hex logs, JSONL, Gurux XML, HTTP directories):
  * each input is read as a stream (`readSession`), framed (`frameSession`), decoded once per message
@@ -95,76 +116,121 @@ export async function runConformance(
 ): Promise<ConformanceReport> {
   const keys = options.keys ?? Keyring.empty();
   const rules = options.rules ?? ALL_RULES;
-  const framesMode = options.frames ?? 'findings';
-  const keepPass = options.passFindings ?? true;
+  const limits: VerdictLimits = {
+    keepPass: options.passFindings ?? true,
+    framesMode: options.frames ?? 'findings',
+    maxFindings: options.maxFindings ?? DEFAULT_MAX_FINDINGS,
+    maxPassFindings: options.maxPassFindings ?? DEFAULT_MAX_PASS_FINDINGS,
+    maxFrames: options.maxFrames ?? DEFAULT_MAX_FRAMES,
+  };
+  const workers = shardable(rules, keys) ? Math.max(1, Math.floor(options.workers ?? 1)) : 1;
+  const infos: InputInfo[] = [];
   const findings: Finding[] = [];
   const frames: FrameRecord[] = [];
-  const infos: InputInfo[] = [];
-  const runners: RuleRunner[] = [];
+  const counts = new Map<string, Record<Verdict, number>>();
+  let listedPass = 0;
+  let listedOther = 0;
   let frameBase = 0;
+  let readError = false;
   for (const path of inputs) {
+    const protocol = protocolForInput(path, options.protocolFor, options.protocolOverride);
     const format: SessionInputFormat = await detectInputFormat(path);
-    const hashing = sha256OfPath(path);
+    const capture = format === 'pcap' || format === 'pcapng';
+    // a capture is hashed from the chunks the reader reads; other inputs by a read of their own
+    const hash = capture ? createHash('sha256') : undefined;
+    let hashed = 0;
+    let hashing: Promise<{ sha256: string; size: number }> | undefined = capture
+      ? undefined
+      : sha256OfPath(path);
     // awaited below; keeps a read failure from surfacing as an unhandled rejection meanwhile
-    hashing.catch(() => undefined);
-    const runner = new RuleRunner({
-      rules,
-      keys,
-      passFindings: keepPass,
-      frameBase,
-      onFinding: (f) => findings.push(f),
-    });
-    runners.push(runner);
+    hashing?.catch(() => undefined);
     let lastFrame = 0;
     let messages = 0;
     let bytesRead = 0;
     const { size } = await stat(path);
-    const records = readSession(
-      path,
-      options.protocolOverride === undefined ? {} : { protocol: options.protocolOverride },
-    );
+    const progress = (): void => {
+      if (options.onProgress !== undefined && (messages & 0x3ff) === 0)
+        options.onProgress({ input: path, bytesRead: Math.min(bytesRead, size), totalBytes: size, messages });
+    };
+    const shards: Shards =
+      workers > 1 && capture
+        ? await WorkerShards.start(workers, { rules, keys, frameBase, limits })
+        : new LocalShard(new ShardRunner({ rules, keys, frameBase, limits }));
+    let failure: MeterkitError | undefined;
+    // every message and every channel end is one step: its number orders what it produced
+    let step = 0;
     try {
-      for await (const message of frameSession(records)) {
-        messages++;
-        bytesRead += message.bytes.length;
-        if (message.frame > lastFrame) lastFrame = message.frame;
-        const { analysed, flagged } = runner.check(message);
-        if (framesMode === 'all' || (framesMode === 'findings' && flagged)) {
-          frames.push({
-            frame: message.frame + frameBase,
-            channel: message.channel,
-            direction: message.direction,
-            timestamp: isoTime(message.timestamp),
-            protocol: message.protocol,
-            hex: toHex(message.bytes),
-            error: layerError(analysed)?.toJSON(),
-          });
-        }
-        if (options.onProgress !== undefined && (messages & 0x3ff) === 0)
-          options.onProgress({
-            input: path,
-            bytesRead: Math.min(bytesRead, size),
-            totalBytes: size,
-            messages,
-          });
+      const sink: SessionMessageSink = {
+        message: (message) => {
+          messages++;
+          bytesRead += message.bytes.length;
+          if (message.frame > lastFrame) lastFrame = message.frame;
+          shards.message(++step, message);
+          progress();
+        },
+        finished: (channel) => shards.endChannel(++step, channel),
+      };
+      if (capture) {
+        await readCaptureMessages(path, sink, {
+          tlsKeyLog: options.keyLog,
+          onChunk: (chunk) => {
+            hash!.update(chunk);
+            hashed += chunk.length;
+          },
+          ...(protocol === undefined ? {} : { protocol }),
+          ...(shards.backpressure === undefined ? {} : { afterChunk: shards.backpressure }),
+        });
+      } else {
+        const records = readSession(path, protocol === undefined ? {} : { protocol });
+        for await (const message of frameSession(records)) sink.message(message);
       }
     } catch (e) {
-      if (!isMeterkitError(e)) throw e;
-      findings.push({
-        rule: 'CAPTURE-READ',
-        verdict: 'ERROR',
-        frame: lastFrame + frameBase + 1,
-        message: e.message,
+      if (!isMeterkitError(e)) {
+        await shards.close();
+        throw e;
+      }
+      failure = e;
+    }
+    const result = await shards.finish();
+    if (failure !== undefined) {
+      readError = true;
+      // after the input's findings, in run order
+      result.findings.push({
+        seq: END_SEQ * 4,
+        sub: 0,
+        finding: {
+          rule: 'CAPTURE-READ',
+          verdict: 'ERROR',
+          frame: lastFrame + frameBase + 1,
+          message: failure.message,
+        },
       });
+      result.counts.push(['CAPTURE-READ', { ...emptyCounts(), ERROR: 1 }]);
+    }
+    // inputs follow one another: append this one's within what the limits leave
+    const merged = mergeShardResults([result], limits);
+    for (const f of merged.findings) {
+      if (f.verdict === 'PASS' ? listedPass++ < limits.maxPassFindings : listedOther++ < limits.maxFindings)
+        findings.push(f);
+    }
+    for (const f of merged.frames) if (frames.length < limits.maxFrames) frames.push(f);
+    for (const [id, c] of merged.counts) {
+      const have = counts.get(id);
+      if (have === undefined) counts.set(id, { ...c });
+      else for (const v of Object.keys(c) as Verdict[]) have[v] += c[v];
     }
     options.onProgress?.({ input: path, bytesRead: size, totalBytes: size, messages });
-    runner.finish();
-    const { sha256, size: hashed } = await hashing;
-    infos.push({ path, sha256, size: hashed, format, frames: lastFrame });
+    // a capture that failed to read to its end is hashed again from the start
+    if (hash !== undefined && failure === undefined) {
+      const digest = hash.digest('hex');
+      hashing = Promise.resolve({ sha256: digest, size: hashed });
+    }
+    const { sha256, size: hashedSize } = await (hashing ?? sha256OfPath(path));
+    infos.push({ path, sha256, size: hashedSize, format, frames: lastFrame });
     frameBase += lastFrame;
   }
   const defs = rules.map(ruleDefinition);
-  if (findings.some((f) => f.rule === 'CAPTURE-READ'))
+  if (readError)
     defs.push({
       id: 'CAPTURE-READ',
       protocol: 'capture',
@@ -179,19 +245,27 @@ export async function runConformance(
     findings,
     frames,
   });
-  if (keepPass) return report;
-  // PASS verdicts were counted, not listed: put them back into the summary
-  const passes = new Map<string, number>();
-  for (const r of runners) for (const [id, n] of r.passCounts) passes.set(id, (passes.get(id) ?? 0) + n);
+  // the summary counts every verdict, listed or not
+  const total = emptyCounts();
   const byRule: Record<string, Record<Verdict, number>> = {};
-  let total = 0;
-  for (const [id, c] of Object.entries(report.summary.byRule)) {
-    const n = passes.get(id) ?? 0;
-    total += n;
-    byRule[id] = { ...c, PASS: c.PASS + n };
+  for (const d of defs) byRule[d.id] = emptyCounts();
+  for (const [id, c] of counts) {
+    byRule[id] ??= emptyCounts();
+    const into = byRule[id]!;
+    for (const v of Object.keys(c) as Verdict[]) {
+      into[v] += c[v];
+      total[v] += c[v];
+    }
   }
-  const counts = { ...report.summary.total, PASS: report.summary.total.PASS + total };
   const verdict: Verdict =
-    report.summary.verdict === 'INAPPLICABLE' && counts.PASS > 0 ? 'PASS' : report.summary.verdict;
-  return { ...report, summary: { total: counts, byRule, verdict } };
+    total.FAIL > 0
+      ? 'FAIL'
+      : total.ERROR > 0
+        ? 'ERROR'
+        : total.INCONCLUSIVE > 0
+          ? 'INCONCLUSIVE'
+          : total.PASS > 0
+            ? 'PASS'
+            : 'INAPPLICABLE';
+  return { ...report, summary: { total, byRule, verdict } };
 }

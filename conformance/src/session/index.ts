@@ -1,4 +1,6 @@
 /** The normalised session model and the pipeline that reads any input into it. */
+
+export * from './capture-messages.js';
 export * from './capture-session.js';
 export * from './channel.js';
 export * from './frame-session.js';

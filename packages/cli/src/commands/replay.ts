@@ -5,6 +5,7 @@ import type { CommandContext } from './context.js';
 interface ReplayArgs {
   readonly captures: readonly string[];
   readonly keys?: string | undefined;
+  readonly keylog?: string | undefined;
   readonly report?: string | undefined;
   readonly against?: string | undefined;
   readonly protocol?: 'dlms' | 'c1222' | 'c1218' | 'ieee2030-5' | undefined;
@@ -12,6 +13,12 @@ interface ReplayArgs {
   readonly mask?: readonly string[] | undefined;
   readonly 'invoke-id-shift'?: number | undefined;
   readonly timeout?: number | undefined;
+  readonly workers?: number | undefined;
+  readonly 'protocol-for'?: readonly string[] | undefined;
+  readonly schema?: readonly string[] | undefined;
+  readonly 'response-tolerance'?: number | undefined;
+  readonly 'invocation-counter'?: number | undefined;
+  readonly adapt?: boolean | undefined;
 }
 
 /**
@@ -35,6 +42,10 @@ export function replayCommand(ctx: CommandContext): CommandModule<object, Replay
           type: 'string',
           describe: 'keyring file (keys by system title, AP title or LFDI); never printed',
         })
+        .option('keylog', {
+          type: 'string',
+          describe: 'TLS key log (SSLKEYLOGFILE) to decrypt TLS 1.2 captures; never printed',
+        })
         .option('report', {
           type: 'string',
           describe: 'write the report: .json (master form), .xml (JUnit), .tap or .html',
@@ -46,6 +57,21 @@ export function replayCommand(ctx: CommandContext): CommandModule<object, Replay
         .option('protocol', {
           choices: ['dlms', 'c1222', 'c1218', 'ieee2030-5'] as const,
           describe: 'protocol of every channel (default: detected)',
+        })
+        .option('protocol-for', {
+          type: 'string',
+          array: true,
+          describe: 'FILE=PROTOCOL: protocol of every channel of one capture (repeatable; beats --protocol)',
+        })
+        .option('schema', {
+          type: 'string',
+          array: true,
+          describe:
+            'sep.xsd (and the CSIP-AUS schemas) for the SEP-XSD-VALID rule; without it the rule is inconclusive',
+        })
+        .option('response-tolerance', {
+          type: 'number',
+          describe: 'seconds a 2030.5 event Response may come late (SEP-EVENT-RESPONSE; default 5)',
         })
         .option('channel', {
           type: 'string',
@@ -60,10 +86,26 @@ export function replayCommand(ctx: CommandContext): CommandModule<object, Replay
           type: 'number',
           describe: 'with --against: renumber DLMS invoke-ids by this shift',
         })
+        .option('invocation-counter', {
+          type: 'number',
+          describe:
+            'with --against: first DLMS invocation counter of re-ciphered requests (default: captured + 1)',
+        })
+        .option('adapt', {
+          type: 'boolean',
+          default: true,
+          describe:
+            'with --against: re-cipher, answer fresh HLS challenges, renew C12.22 IVs and rewrite 2030.5 hrefs (--no-adapt: only renumber invoke-ids)',
+        })
         .option('timeout', {
           type: 'number',
           describe: 'with --against: ms to wait for each answer',
           default: 5000,
+        })
+        .option('workers', {
+          type: 'number',
+          describe:
+            'worker threads for pcap/pcapng inputs: channels are sharded over them (same report as one thread)',
         })
         .example('$0 replay push.pcapng --report report.html', 'check a capture and write an HTML report')
         .example(
@@ -73,32 +115,37 @@ export function replayCommand(ctx: CommandContext): CommandModule<object, Replay
     handler: async (args) => {
       const { io } = ctx;
       const tty = io.stderrIsTTY;
-      ctx.exitCode = await replayCommandMain(
-        {
-          captures: args.captures,
-          keys: args.keys,
-          report: args.report,
-          against: args.against,
-          protocol: args.protocol,
-          channel: args.channel,
-          masks: args.mask,
-          invokeIdShift: args['invoke-id-shift'],
-          timeoutMs: args.timeout,
-          progress: tty,
-        },
-        {
-          stdout: io.out,
-          stderr: io.err,
-          progress: tty
-            ? (fraction, label) =>
-                io.err(
-                  `\r${Math.round(fraction * 100)
-                    .toString()
-                    .padStart(3)} % ${label}`.slice(0, 100),
-                )
-            : undefined,
-        },
-      );
+      const runArgs: Parameters<typeof replayCommandMain>[0] = {
+        captures: args.captures,
+        keys: args.keys,
+        keylog: args.keylog,
+        report: args.report,
+        against: args.against,
+        protocol: args.protocol,
+        protocolFor: args['protocol-for'],
+        schema: args.schema,
+        responseTolerance: args['response-tolerance'],
+        invocationCounter: args['invocation-counter'],
+        noAdapt: args.adapt === false,
+        channel: args.channel,
+        masks: args.mask,
+        invokeIdShift: args['invoke-id-shift'],
+        timeoutMs: args.timeout,
+        progress: tty,
+        workers: args.workers,
+      };
+      ctx.exitCode = await replayCommandMain(runArgs, {
+        stdout: io.out,
+        stderr: io.err,
+        progress: tty
+          ? (fraction, label) =>
+              io.err(
+                `\r${Math.round(fraction * 100)
+                  .toString()
+                  .padStart(3)} % ${label}`.slice(0, 100),
+              )
+          : undefined,
+      });
     },
   };
 }
