@@ -233,20 +233,86 @@ export function writeBerTlv(
   w.bytes(value);
 }
 
+/**
+ * Starts the content of a definite-length TLV whose identifier octets were just written: reserves
+ * one length octet and returns the index where the content starts. `endBerContent` then writes
+ * the length in its shortest form (X.690 §8.1.3.2, §8.1.3.5), so a TLV whose length is not known
+ * in advance is written straight into one writer.
+ */
+export function beginBerContent(w: Writer): number {
+  w.u8(0);
+  return w.pos;
+}
+
+/**
+ * Ends the content begun at `contentStart` by `beginBerContent`: writes its length in the
+ * shortest definite form, moving the content up when the length needs more than one octet
+ * (X.690 §8.1.3).
+ */
+export function endBerContent(w: Writer, contentStart: number): void {
+  const len = w.pos - contentStart;
+  if (len < 0x80) {
+    w.setU8(contentStart - 1, len);
+    return;
+  }
+  const extra = lengthSize(len) - 1;
+  w.fill(extra);
+  w.written().copyWithin(contentStart + extra, contentStart, contentStart + len);
+  const end = w.pos;
+  w.pos = contentStart - 1;
+  w.berLength(len);
+  w.pos = end;
+}
+
 /** Encodes a node tree (children encoded recursively) to bytes. */
 export function encodeBerNode(node: BerNode, w: Writer = new Writer()): Uint8Array {
   writeNode(w, node);
   return w.finish();
 }
 
+/** Writes a node tree (children encoded recursively) into `w` (X.690 §8.1, definite lengths). */
+export function writeBerNode(w: Writer, node: BerNode): void {
+  writeNode(w, node);
+}
+
+function validTag(tag: number): boolean {
+  return Number.isInteger(tag) && tag >= 0 && tag <= BER_MAX_TAG;
+}
+
+/** Octets of the identifier of a (valid) tag number. */
+function tagSize(tag: number): number {
+  if (tag < 31) return 1;
+  let n = 1;
+  for (let t = tag; t > 0; t = Math.floor(t / 128)) n++;
+  return n;
+}
+
+/** Octets of a definite length in its shortest form (as `Writer.berLength` writes it). */
+function lengthSize(n: number): number {
+  return n < 0x80 ? 1 : n <= 0xff ? 2 : n <= 0xffff ? 3 : n <= 0xffffff ? 4 : 5;
+}
+
+const NO_OCTETS = new Uint8Array(0);
+
 function writeNode(w: Writer, node: BerNode): void {
-  if (node.children !== undefined) {
-    const inner = new Writer();
-    for (const c of node.children) writeNode(inner, c);
-    writeBerTlv(w, node.tagClass, node.constructed, node.tag, inner.written());
-  } else {
-    writeBerTlv(w, node.tagClass, node.constructed, node.tag, node.value ?? new Uint8Array(0));
+  if (node.children === undefined) {
+    writeBerTlv(w, node.tagClass, node.constructed, node.tag, node.value ?? NO_OCTETS);
+    return;
   }
+  // The children are written in place, then moved up to make room for the header, so a tree
+  // takes one writer however deep it is. Errors come in the same order as writing each
+  // constructed node's content first: children before their parent's tag.
+  const start = w.pos;
+  for (const c of node.children) writeNode(w, c);
+  const len = w.pos - start;
+  if (!validTag(node.tag)) writeBerTag(w, node.tagClass, node.constructed, node.tag);
+  const header = tagSize(node.tag) + lengthSize(len);
+  w.fill(header);
+  w.written().copyWithin(start + header, start, start + len);
+  w.pos = start;
+  writeBerTag(w, node.tagClass, node.constructed, node.tag);
+  w.berLength(len);
+  w.pos = start + header + len;
 }
 
 /**
@@ -254,7 +320,29 @@ function writeNode(w: Writer, node: BerNode): void {
  * Arcs of any size are exact (bigint arithmetic past 2^53). `offset` is for error reporting.
  */
 export function decodeOid(content: Uint8Array, offset = 0, path?: string): string {
-  return decodeArcs(content, true, offset, path);
+  for (let i = 0; i < DECODED_OIDS.length; i++) {
+    const e = DECODED_OIDS[i]!;
+    if (sameOctets(e.content, content)) return e.text;
+  }
+  const text = decodeArcs(content, true, offset, path);
+  const entry = { content: content.slice(), text };
+  if (DECODED_OIDS.length < DECODED_OIDS_MAX) DECODED_OIDS.push(entry);
+  else {
+    DECODED_OIDS[decodedOidNext] = entry;
+    decodedOidNext = (decodedOidNext + 1) % DECODED_OIDS_MAX;
+  }
+  return text;
+}
+
+/** The last OBJECT IDENTIFIERs decoded (contents and dotted form): a capture repeats a few. */
+const DECODED_OIDS: { readonly content: Uint8Array; readonly text: string }[] = [];
+const DECODED_OIDS_MAX = 16;
+let decodedOidNext = 0;
+
+function sameOctets(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Decodes RELATIVE-OID content octets (X.690 §8.20) to dotted form without a leading dot (`123.4`). */
@@ -332,8 +420,24 @@ function writeArc(out: number[], v: bigint): void {
   for (let i = 0; i < groups.length; i++) out.push(groups[i]! | (i < groups.length - 1 ? 0x80 : 0));
 }
 
+/**
+ * Encodings of the OIDs met so far (a protocol uses a handful: application context and mechanism
+ * names); bounded, and only successful encodings are kept.
+ */
+const OID_CACHE = new Map<string, Uint8Array>();
+const OID_CACHE_MAX = 256;
+
 /** Encodes a dotted OID (`2.16.840.1`) as OBJECT IDENTIFIER content octets (X.690 §8.19). */
 export function encodeOid(oid: string): Uint8Array {
+  const known = typeof oid === 'string' ? OID_CACHE.get(oid) : undefined;
+  if (known !== undefined) return known.slice();
+  const out = encodeOidArcs(oid);
+  if (OID_CACHE.size >= OID_CACHE_MAX) OID_CACHE.clear();
+  OID_CACHE.set(oid, out.slice());
+  return out;
+}
+
+function encodeOidArcs(oid: string): Uint8Array {
   const arcs = parseArcs(oid);
   if (arcs.length < 2)
     throw new MeterkitError(ErrorCode.InvalidArgument, `OID '${oid}' needs at least two arcs`);
@@ -372,6 +476,20 @@ export function decodeBerInteger(content: Uint8Array, offset = 0, path?: string)
 
 /** Encodes an integer as minimal INTEGER content octets (X.690 §8.3.2). */
 export function encodeBerInteger(value: number | bigint): Uint8Array {
+  if (typeof value === 'number' && value >= -0x8000_0000 && value <= 0x7fff_ffff && Number.isInteger(value)) {
+    // 32-bit fast path: the same minimal two's complement octets without bigint arithmetic
+    const n =
+      value >= -0x80 && value <= 0x7f
+        ? 1
+        : value >= -0x8000 && value <= 0x7fff
+          ? 2
+          : value >= -0x80_0000 && value <= 0x7f_ffff
+            ? 3
+            : 4;
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = (value >> (8 * (n - 1 - i))) & 0xff;
+    return out;
+  }
   let v = BigInt(value);
   const out: number[] = [];
   for (;;) {

@@ -1,5 +1,5 @@
-import { bytesEqual, isMeterkitError } from '@meterkit/core';
-import { encodeApdu, type XdlmsApdu } from '@meterkit/dlms';
+import { isMeterkitError, Writer } from '@meterkit/core';
+import { writeApdu, type XdlmsApdu } from '@meterkit/dlms';
 import { outcome, pass, type Rule } from '../rule.js';
 
 /** Every APDU carried (whole, not a segment) decodes as an xDLMS or ACSE APDU. */
@@ -24,12 +24,11 @@ export const dlmsApduDecodeRule: Rule = {
   },
 };
 
-/** Finds the first differing octet of two encodings. */
-function firstDifference(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return n;
-}
+/**
+ * Scratch writer of the re-encoding: reset for each APDU and compared in place (`mismatch`), so a
+ * frame costs no encoder buffer and no copy. One per thread; `check` is never re-entered.
+ */
+const scratch = new Writer(4096);
 
 /**
  * Re-encoding a decoded APDU gives the same octets. A difference is named: a BER length in a longer
@@ -44,17 +43,17 @@ export const dlmsApduCanonicalRule: Rule = {
   check({ analysed }) {
     const d = analysed.dlms;
     if (d === undefined || d.apdu === undefined || d.apduBytes === undefined) return undefined;
-    let again: Uint8Array;
+    const w = scratch.reset();
     try {
-      again = encodeApdu(d.apdu as XdlmsApdu);
+      writeApdu(w, d.apdu as XdlmsApdu);
     } catch (e) {
       if (!isMeterkitError(e)) throw e;
       return outcome('ERROR', `the decoded APDU does not re-encode: ${e.message}`, d.apduOffset);
     }
-    if (bytesEqual(again, d.apduBytes)) return pass(d.apduOffset);
-    const at = firstDifference(again, d.apduBytes);
+    const at = w.mismatch(d.apduBytes);
+    if (at < 0) return pass(d.apduOffset);
     const orig = d.apduBytes[at];
-    if (orig !== undefined && orig >= 0x81 && orig <= 0x84 && again.length < d.apduBytes.length)
+    if (orig !== undefined && orig >= 0x81 && orig <= 0x84 && w.length < d.apduBytes.length)
       return outcome(
         'INCONCLUSIVE',
         'non-minimal-length: a length in a longer form than needed (legal)',

@@ -11,13 +11,19 @@ const TWO_32 = 0x1_0000_0000;
  */
 export class Writer {
   private buf: Uint8Array;
-  private view: DataView;
+  /** Made on the first multi-byte write that needs it (most writers never do). */
+  private view: DataView | undefined = undefined;
   /** Number of bytes written so far (also the index of the next byte). */
   pos = 0;
 
   constructor(initialCapacity = 256) {
     this.buf = new Uint8Array(Math.max(16, initialCapacity));
-    this.view = new DataView(this.buf.buffer);
+  }
+
+  private dv(): DataView {
+    if (this.view === undefined)
+      this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    return this.view;
   }
 
   /** Number of bytes written. */
@@ -34,7 +40,7 @@ export class Writer {
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.view = undefined;
   }
 
   private range(v: number, min: number, max: number, what: string): void {
@@ -105,8 +111,13 @@ export class Writer {
   u32(v: number): this {
     this.range(v, 0, 0xffffffff, 'u32');
     this.ensure(4);
-    this.view.setUint32(this.pos, v, false);
-    this.pos += 4;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 24;
+    b[p + 1] = (v >>> 16) & 0xff;
+    b[p + 2] = (v >>> 8) & 0xff;
+    b[p + 3] = v & 0xff;
+    this.pos = p + 4;
     return this;
   }
 
@@ -114,8 +125,13 @@ export class Writer {
   u32le(v: number): this {
     this.range(v, 0, 0xffffffff, 'u32');
     this.ensure(4);
-    this.view.setUint32(this.pos, v, true);
-    this.pos += 4;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v & 0xff;
+    b[p + 1] = (v >>> 8) & 0xff;
+    b[p + 2] = (v >>> 16) & 0xff;
+    b[p + 3] = v >>> 24;
+    this.pos = p + 4;
     return this;
   }
 
@@ -123,8 +139,13 @@ export class Writer {
   i32(v: number): this {
     this.range(v, -0x80000000, 0x7fffffff, 'i32');
     this.ensure(4);
-    this.view.setInt32(this.pos, v, false);
-    this.pos += 4;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 24;
+    b[p + 1] = (v >>> 16) & 0xff;
+    b[p + 2] = (v >>> 8) & 0xff;
+    b[p + 3] = v & 0xff;
+    this.pos = p + 4;
     return this;
   }
 
@@ -132,8 +153,13 @@ export class Writer {
   i32le(v: number): this {
     this.range(v, -0x80000000, 0x7fffffff, 'i32');
     this.ensure(4);
-    this.view.setInt32(this.pos, v, true);
-    this.pos += 4;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v & 0xff;
+    b[p + 1] = (v >>> 8) & 0xff;
+    b[p + 2] = (v >>> 16) & 0xff;
+    b[p + 3] = v >>> 24;
+    this.pos = p + 4;
     return this;
   }
 
@@ -143,7 +169,7 @@ export class Writer {
       throw new MeterkitError(ErrorCode.ValueOutOfRange, `${v} does not fit u64`, { offset: this.pos });
     }
     this.ensure(8);
-    this.view.setBigUint64(this.pos, v, false);
+    this.dv().setBigUint64(this.pos, v, false);
     this.pos += 8;
     return this;
   }
@@ -154,7 +180,7 @@ export class Writer {
       throw new MeterkitError(ErrorCode.ValueOutOfRange, `${v} does not fit u64`, { offset: this.pos });
     }
     this.ensure(8);
-    this.view.setBigUint64(this.pos, v, true);
+    this.dv().setBigUint64(this.pos, v, true);
     this.pos += 8;
     return this;
   }
@@ -165,7 +191,7 @@ export class Writer {
       throw new MeterkitError(ErrorCode.ValueOutOfRange, `${v} does not fit i64`, { offset: this.pos });
     }
     this.ensure(8);
-    this.view.setBigInt64(this.pos, v, false);
+    this.dv().setBigInt64(this.pos, v, false);
     this.pos += 8;
     return this;
   }
@@ -176,7 +202,7 @@ export class Writer {
       throw new MeterkitError(ErrorCode.ValueOutOfRange, `${v} does not fit i64`, { offset: this.pos });
     }
     this.ensure(8);
-    this.view.setBigInt64(this.pos, v, true);
+    this.dv().setBigInt64(this.pos, v, true);
     this.pos += 8;
     return this;
   }
@@ -205,7 +231,7 @@ export class Writer {
   /** Writes an IEEE 754 float32, big-endian. */
   f32(v: number): this {
     this.ensure(4);
-    this.view.setFloat32(this.pos, v, false);
+    this.dv().setFloat32(this.pos, v, false);
     this.pos += 4;
     return this;
   }
@@ -213,7 +239,7 @@ export class Writer {
   /** Writes an IEEE 754 float64, big-endian. */
   f64(v: number): this {
     this.ensure(8);
-    this.view.setFloat64(this.pos, v, false);
+    this.dv().setFloat64(this.pos, v, false);
     this.pos += 8;
     return this;
   }
@@ -221,7 +247,7 @@ export class Writer {
   /** Writes an IEEE 754 float32, little-endian. */
   f32le(v: number): this {
     this.ensure(4);
-    this.view.setFloat32(this.pos, v, true);
+    this.dv().setFloat32(this.pos, v, true);
     this.pos += 4;
     return this;
   }
@@ -229,7 +255,7 @@ export class Writer {
   /** Writes an IEEE 754 float64, little-endian. */
   f64le(v: number): this {
     this.ensure(8);
-    this.view.setFloat64(this.pos, v, true);
+    this.dv().setFloat64(this.pos, v, true);
     this.pos += 8;
     return this;
   }
@@ -241,7 +267,6 @@ export class Writer {
     this.pos += b.length;
     return this;
   }
-
   /** Appends `n` copies of `value` (default zero). */
   fill(n: number, value = 0): this {
     this.ensure(n);
@@ -288,6 +313,18 @@ export class Writer {
   /** A view (no copy) of the bytes written so far; valid until the next write or `reset()`. */
   written(): Uint8Array {
     return this.buf.subarray(0, this.pos);
+  }
+
+  /**
+   * Compares the bytes written so far with `other` in place (no view, no copy): -1 when they are
+   * equal, else the index of the first octet that differs (the shorter length when one is a
+   * prefix of the other).
+   */
+  mismatch(other: Uint8Array): number {
+    const b = this.buf;
+    const n = Math.min(this.pos, other.length);
+    for (let i = 0; i < n; i++) if (b[i] !== other[i]) return i;
+    return this.pos === other.length ? -1 : n;
   }
 
   /** A copy of exactly the bytes written. */

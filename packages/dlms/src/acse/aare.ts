@@ -1,6 +1,11 @@
 import type { BerBitString } from '@meterkit/core';
 import type { AuthenticationValue } from './authentication-value.js';
-import { type AcseDiagnostic, type AcseFieldSpec, decodeAcseFields, encodeAcseFields } from './fields.js';
+import {
+  type AcseDiagnostic,
+  type AcseFieldSpec,
+  decodeAcseFieldValues,
+  encodeAcseFields,
+} from './fields.js';
 import type { AcseUserInformation, AcseUserInformationInput } from './user-information.js';
 
 /**
@@ -132,8 +137,25 @@ export type AareInput = Omit<Aare, 'raw' | 'userInformation'> & {
 
 /** Decodes the content octets of an AARE (after 61 len) starting at absolute offset `base`. */
 export function decodeAareContent(content: Uint8Array, base: number, raw: Uint8Array): Aare {
-  const f = decodeAcseFields(content, base, AARE_FIELDS, 'aare');
-  return { type: 'aare', ...f, raw } as Aare;
+  const v = decodeAcseFieldValues(content, base, AARE_FIELDS, 'aare');
+  // one literal, keys in the order of AARE_FIELDS
+  return {
+    type: 'aare',
+    protocolVersion: v[0],
+    applicationContextName: v[1],
+    result: v[2],
+    resultSourceDiagnostic: v[3],
+    respondingApTitle: v[4],
+    respondingAeQualifier: v[5],
+    respondingApInvocationId: v[6],
+    respondingAeInvocationId: v[7],
+    responderAcseRequirements: v[8],
+    mechanismName: v[9],
+    respondingAuthenticationValue: v[10],
+    implementationInformation: v[11],
+    userInformation: v[12],
+    raw,
+  } as Aare;
 }
 
 /** Encodes an AARE (IEC 62056-5-3 §8.2). */

@@ -1,6 +1,6 @@
 import type { BerBitString } from '@meterkit/core';
 import type { AuthenticationValue } from './authentication-value.js';
-import { type AcseFieldSpec, decodeAcseFields, encodeAcseFields } from './fields.js';
+import { type AcseFieldSpec, decodeAcseFieldValues, encodeAcseFields } from './fields.js';
 import type { AcseUserInformation, AcseUserInformationInput } from './user-information.js';
 
 /**
@@ -69,8 +69,27 @@ export type AarqInput = Omit<Aarq, 'raw' | 'userInformation'> & {
 
 /** Decodes the content octets of an AARQ (after 60 len) starting at absolute offset `base`. */
 export function decodeAarqContent(content: Uint8Array, base: number, raw: Uint8Array): Aarq {
-  const f = decodeAcseFields(content, base, AARQ_FIELDS, 'aarq');
-  return { type: 'aarq', ...f, raw } as Aarq;
+  const v = decodeAcseFieldValues(content, base, AARQ_FIELDS, 'aarq');
+  // one literal, keys in the order of AARQ_FIELDS
+  return {
+    type: 'aarq',
+    protocolVersion: v[0],
+    applicationContextName: v[1],
+    calledApTitle: v[2],
+    calledAeQualifier: v[3],
+    calledApInvocationId: v[4],
+    calledAeInvocationId: v[5],
+    callingApTitle: v[6],
+    callingAeQualifier: v[7],
+    callingApInvocationId: v[8],
+    callingAeInvocationId: v[9],
+    senderAcseRequirements: v[10],
+    mechanismName: v[11],
+    callingAuthenticationValue: v[12],
+    implementationInformation: v[13],
+    userInformation: v[14],
+    raw,
+  } as Aarq;
 }
 
 /** Encodes an AARQ (IEC 62056-5-3 §8.2). */

@@ -1,11 +1,13 @@
-import { ErrorCode, MeterkitError, Reader, readBerTlv } from '@meterkit/core';
-import { type Aare, type AareInput, decodeAareContent, encodeAare } from './aare.js';
-import { type Aarq, type AarqInput, decodeAarqContent, encodeAarq } from './aarq.js';
+import { ErrorCode, MeterkitError, Reader, readBerTlv, type Writer } from '@meterkit/core';
+import { AARE_FIELDS, type Aare, type AareInput, decodeAareContent, encodeAare } from './aare.js';
+import { AARQ_FIELDS, type Aarq, type AarqInput, decodeAarqContent, encodeAarq } from './aarq.js';
+import { writeAcseFields } from './fields.js';
 import {
   decodeRlreContent,
   decodeRlrqContent,
   encodeRlre,
   encodeRlrq,
+  RELEASE_FIELDS,
   type Rlre,
   type RlreInput,
   type Rlrq,
@@ -78,5 +80,26 @@ export function encodeAcseApdu(apdu: AcseApduInput): Uint8Array {
       return encodeRlrq(apdu);
     case 'rlre':
       return encodeRlre(apdu);
+  }
+}
+
+/**
+ * Writes an ACSE APDU (IEC 62056-5-3 §8.2) into `w`, in BER with definite, shortest lengths: the
+ * octets `encodeAcseApdu` returns, without an intermediate buffer.
+ */
+export function writeAcseApdu(w: Writer, apdu: AcseApduInput): void {
+  switch (apdu.type) {
+    case 'aarq':
+      writeAcseFields(w, 0, apdu, AARQ_FIELDS, 'aarq');
+      return;
+    case 'aare':
+      writeAcseFields(w, 1, apdu, AARE_FIELDS, 'aare');
+      return;
+    case 'rlrq':
+      writeAcseFields(w, 2, apdu, RELEASE_FIELDS, 'rlrq');
+      return;
+    case 'rlre':
+      writeAcseFields(w, 3, apdu, RELEASE_FIELDS, 'rlre');
+      return;
   }
 }

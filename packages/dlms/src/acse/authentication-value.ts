@@ -11,6 +11,9 @@ import {
   MeterkitError,
   Reader,
   readBerTlv,
+  type Writer,
+  writeBerNode,
+  writeBerTlv,
 } from '@meterkit/core';
 
 /**
@@ -92,4 +95,15 @@ export function authenticationValueNode(v: AuthenticationValue): BerNode {
       };
     }
   }
+}
+
+/**
+ * Writes an Authentication-value CHOICE (IEC 62056-5-3 §8.2 ACSE, ISO/IEC 8650-1) into `w`: the
+ * same octets as `encodeBerNode(authenticationValueNode(v))`, without the node tree for the
+ * common charstring and bitstring forms.
+ */
+export function writeAuthenticationValue(w: Writer, v: AuthenticationValue): void {
+  if (v.type === 'charstring') writeBerTlv(w, 'context', false, 0, v.value);
+  else if (v.type === 'bitstring') writeBerTlv(w, 'context', false, 1, encodeBitString(v.value));
+  else writeBerNode(w, authenticationValueNode(v));
 }

@@ -1,23 +1,27 @@
 import {
-  type BerNode,
+  type BerBitString,
   type BerTlv,
+  beginBerContent,
   decodeBerInteger,
   decodeBerTlv,
   decodeBitString,
   decodeOid,
   ErrorCode,
   encodeBerInteger,
-  encodeBerNode,
   encodeBitString,
   encodeOid,
+  endBerContent,
   MeterkitError,
   Reader,
   readBerTlv,
+  Writer,
+  writeBerTag,
+  writeBerTlv,
 } from '@meterkit/core';
 import {
   type AuthenticationValue,
-  authenticationValueNode,
   decodeAuthenticationValue,
+  writeAuthenticationValue,
 } from './authentication-value.js';
 import {
   type AcseUserInformationInput,
@@ -196,8 +200,39 @@ export function decodeAcseFields(
   specs: readonly AcseFieldSpec[],
   apdu: string,
 ): Record<string, unknown> {
+  const values = decodeAcseFieldValues(content, base, specs, apdu);
   const out: Record<string, unknown> = {};
-  for (const s of specs) out[s.key] = undefined;
+  for (let i = 0; i < specs.length; i++) out[specs[i]!.key] = values[i];
+  return out;
+}
+
+/**
+ * `decodeAcseFields` as an array of values in the order of `specs` (undefined when absent), for
+ * the APDU decoders to build their objects from in one literal.
+ */
+export function decodeAcseFieldValues(
+  content: Uint8Array,
+  base: number,
+  specs: readonly AcseFieldSpec[],
+  apdu: string,
+): unknown[] {
+  const values = new Array<unknown>(specs.length).fill(undefined);
+  if (decodeFieldsInPlace(content, base, specs, apdu, values)) return values;
+  // something unusual (long-form lengths, an error): the general decoder judges it from the start
+  return decodeFieldsGeneral(content, base, specs, apdu);
+}
+
+/**
+ * The general decoder of `decodeAcseFieldValues` (IEC 62056-5-3 §8.2): one `readBerTlv` per
+ * element, any length form; what the in-place decoder falls back to, and what it must agree with.
+ */
+export function decodeFieldsGeneral(
+  content: Uint8Array,
+  base: number,
+  specs: readonly AcseFieldSpec[],
+  apdu: string,
+): unknown[] {
+  const values = new Array<unknown>(specs.length).fill(undefined);
   const r = new Reader(content, 0, content.length, base);
   let next = 0;
   while (!r.atEnd) {
@@ -215,70 +250,273 @@ export function decodeAcseFields(
       );
     }
     const spec = specs[i]!;
-    out[spec.key] = decodeField(t, spec, `${apdu}.${spec.name}`);
+    values[i] = decodeField(t, spec, `${apdu}.${spec.name}`);
     next = i + 1;
   }
-  for (const s of specs) {
-    if (s.mandatory && out[s.key] === undefined) {
+  for (let i = 0; i < specs.length; i++) {
+    const s = specs[i]!;
+    if (s.mandatory && values[i] === undefined) {
       throw new MeterkitError(ErrorCode.ValueInvalid, `mandatory field ${s.name} is missing`, {
         offset: base,
         path: `${apdu}.${s.name}`,
       });
     }
   }
-  return out;
+  return values;
 }
 
-function prim(tag: number, value: Uint8Array): BerNode {
-  return { tagClass: 'context', constructed: false, tag, value };
+/** A field the in-place decoder leaves to the general one. */
+const GENERAL: unique symbol = Symbol('general');
+
+/**
+ * Decodes the fields of a well-formed ACSE APDU straight from the octets, without a TLV object
+ * per element: low tag numbers and short-form lengths only. Returns false, having thrown
+ * nothing, at the first thing it does not take (a long-form length, a bad tag, a missing
+ * mandatory field), and the general decoder then decodes the whole APDU. Errors of the nested
+ * decoders it calls are thrown with the arguments the general decoder gives them, and only after
+ * every earlier field decoded the same in both.
+ */
+function decodeFieldsInPlace(
+  b: Uint8Array,
+  base: number,
+  specs: readonly AcseFieldSpec[],
+  apdu: string,
+  values: unknown[],
+): boolean {
+  const n = b.length;
+  let p = 0;
+  let next = 0;
+  while (p < n) {
+    if (n - p < 2) return false;
+    const id = b[p]!;
+    const len = b[p + 1]!;
+    if ((id & 0xc0) !== 0x80 || (id & 0x1f) === 0x1f || len >= 0x80 || len > n - p - 2) return false;
+    const tag = id & 0x1f;
+    let i = next;
+    while (i < specs.length && specs[i]!.tag !== tag) i++;
+    if (i >= specs.length) return false;
+    const vs = p + 2;
+    const ve = vs + len;
+    const v = fieldInPlace(b, p, vs, ve, (id & 0x20) !== 0, base, specs[i]!, apdu);
+    if (v === GENERAL) return false;
+    values[i] = v;
+    next = i + 1;
+    p = ve;
+  }
+  for (let i = 0; i < specs.length; i++) if (specs[i]!.mandatory && values[i] === undefined) return false;
+  return true;
 }
 
-function explicit(tag: number, child: BerNode): BerNode {
-  return { tagClass: 'context', constructed: true, tag, children: [child] };
+/** Index of the content of the one primitive TLV `id len ...` that fills `b[s..e)`, or -1. */
+function innerContent(b: Uint8Array, s: number, e: number, id: number): number {
+  if (e - s < 2 || b[s] !== id) return -1;
+  const len = b[s + 1]!;
+  return len < 0x80 && len === e - s - 2 ? s + 2 : -1;
 }
 
-function universal(tag: number, value: Uint8Array): BerNode {
-  return { tagClass: 'universal', constructed: false, tag, value };
+/** INTEGER content of 1–6 octets (X.690 §8.3), as `decodeBerInteger` gives it. */
+function smallInteger(b: Uint8Array, s: number, e: number): number {
+  let u = 0;
+  for (let i = s; i < e; i++) u = u * 256 + b[i]!;
+  return b[s]! & 0x80 ? u - 2 ** (8 * (e - s)) : u;
 }
 
-function integerOf(v: unknown, path: string): Uint8Array {
+/** The last OBJECT IDENTIFIERs met here (contents and dotted form): an association repeats a few. */
+const OIDS: { readonly content: Uint8Array; readonly text: string }[] = [];
+const OIDS_MAX = 8;
+
+/** OBJECT IDENTIFIER content at `b[s..e)` in dotted form, or `GENERAL` when it is malformed. */
+function oidInPlace(b: Uint8Array, s: number, e: number): string | typeof GENERAL {
+  if (e === s || (b[e - 1]! & 0x80) !== 0) return GENERAL;
+  for (let i = s, arcStart = true; i < e; i++) {
+    if (arcStart && b[i] === 0x80) return GENERAL;
+    arcStart = (b[i]! & 0x80) === 0;
+  }
+  const n = e - s;
+  for (let k = 0; k < OIDS.length; k++) {
+    const c = OIDS[k]!;
+    if (c.content.length !== n) continue;
+    let i = 0;
+    while (i < n && c.content[i] === b[s + i]) i++;
+    if (i === n) return c.text;
+  }
+  const content = b.slice(s, e);
+  const text = decodeOid(content);
+  if (OIDS.length >= OIDS_MAX) OIDS.shift();
+  OIDS.push({ content, text });
+  return text;
+}
+
+function fieldInPlace(
+  b: Uint8Array,
+  p: number,
+  vs: number,
+  ve: number,
+  constructed: boolean,
+  base: number,
+  spec: AcseFieldSpec,
+  apdu: string,
+): unknown {
+  switch (spec.kind) {
+    case 'bits': {
+      const n = ve - vs;
+      if (constructed || n === 0) return GENERAL;
+      const unusedBits = b[vs]!;
+      if (unusedBits > 7 || (n === 1 && unusedBits !== 0)) return GENERAL;
+      const bits: BerBitString = { unusedBits, bytes: b.subarray(vs + 1, ve) };
+      return bits;
+    }
+    case 'oid-implicit':
+      return constructed ? GENERAL : oidInPlace(b, vs, ve);
+    case 'oid': {
+      const i = constructed ? innerContent(b, vs, ve, 0x06) : -1;
+      return i < 0 ? GENERAL : oidInPlace(b, i, ve);
+    }
+    case 'octets': {
+      const i = constructed ? innerContent(b, vs, ve, 0x04) : -1;
+      return i < 0 ? GENERAL : b.subarray(i, ve);
+    }
+    case 'int': {
+      const i = constructed ? innerContent(b, vs, ve, 0x02) : -1;
+      return i < 0 || ve - i > 6 || ve === i ? GENERAL : smallInteger(b, i, ve);
+    }
+    case 'int-implicit':
+      return constructed || ve - vs > 6 || ve === vs ? GENERAL : smallInteger(b, vs, ve);
+    case 'diagnostic': {
+      if (!constructed || ve - vs < 2) return GENERAL;
+      const choice = b[vs]!;
+      const len = b[vs + 1]!;
+      if ((choice !== 0xa1 && choice !== 0xa2) || len >= 0x80 || len !== ve - vs - 2) return GENERAL;
+      const i = innerContent(b, vs + 2, ve, 0x02);
+      if (i < 0 || ve - i > 6 || ve === i) return GENERAL;
+      const value = smallInteger(b, i, ve);
+      if (value < 0) return GENERAL;
+      const diagnostic: AcseDiagnostic = {
+        type: choice === 0xa1 ? 'acse-service-user' : 'acse-service-provider',
+        value,
+      };
+      return diagnostic;
+    }
+    case 'user-info': {
+      const i = constructed ? innerContent(b, vs, ve, 0x04) : -1;
+      if (i < 0) return GENERAL;
+      return decodeAcseUserInformation(b.subarray(i, ve), base + i, `${apdu}.${spec.name}`);
+    }
+    default: {
+      // authentication-value and implementation-information: the general field decoder, given
+      // the TLV `readBerTlv` would have read
+      const t: BerTlv = {
+        tagClass: 'context',
+        constructed,
+        tag: spec.tag,
+        length: ve - vs,
+        headerLength: 2,
+        value: b.subarray(vs, ve),
+        raw: b.subarray(p, ve),
+        offset: base + p,
+      };
+      return decodeField(t, spec, `${apdu}.${spec.name}`);
+    }
+  }
+}
+
+function integerOf(v: unknown, spec: AcseFieldSpec, apdu: string): Uint8Array {
   if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) return encodeBerInteger(v);
-  throw new MeterkitError(ErrorCode.EncodeFailed, `${String(v)} is not an integer`, { path });
+  throw new MeterkitError(ErrorCode.EncodeFailed, `${String(v)} is not an integer`, {
+    path: `${apdu}.${spec.name}`,
+  });
 }
 
-function encodeField(spec: AcseFieldSpec, v: unknown, path: string): BerNode {
+/** Octets of a definite length in its shortest form. */
+function lengthSize(n: number): number {
+  return n < 0x80 ? 1 : n <= 0xff ? 2 : n <= 0xffff ? 3 : n <= 0xffffff ? 4 : 5;
+}
+
+/** [tag] EXPLICIT around a universal primitive TLV with content `value`. */
+function writeExplicit(w: Writer, tag: number, universalTag: number, value: Uint8Array): void {
+  writeBerTag(w, 'context', true, tag);
+  w.berLength(1 + lengthSize(value.length) + value.length);
+  writeBerTlv(w, 'universal', false, universalTag, value);
+}
+
+function writeField(w: Writer, spec: AcseFieldSpec, v: unknown, apdu: string): void {
   switch (spec.kind) {
     case 'bits':
-      return prim(spec.tag, encodeBitString(v as { unusedBits: number; bytes: Uint8Array }));
+      writeBerTlv(w, 'context', false, spec.tag, encodeBitString(v as BerBitString));
+      return;
     case 'oid-implicit':
-      return prim(spec.tag, encodeOid(v as string));
+      writeBerTlv(w, 'context', false, spec.tag, encodeOid(v as string));
+      return;
     case 'int-implicit':
-      return prim(spec.tag, integerOf(v, path));
+      writeBerTlv(w, 'context', false, spec.tag, integerOf(v, spec, apdu));
+      return;
     case 'graphic':
-      return prim(spec.tag, fromLatin1(v as string, path));
+      writeBerTlv(w, 'context', false, spec.tag, fromLatin1(v as string, `${apdu}.${spec.name}`));
+      return;
     case 'oid':
-      return explicit(spec.tag, universal(6, encodeOid(v as string)));
+      writeExplicit(w, spec.tag, 6, encodeOid(v as string));
+      return;
     case 'octets':
-      return explicit(spec.tag, universal(4, v as Uint8Array));
+      writeExplicit(w, spec.tag, 4, v as Uint8Array);
+      return;
     case 'int':
-      return explicit(spec.tag, universal(2, integerOf(v, path)));
-    case 'auth':
-      return explicit(spec.tag, authenticationValueNode(v as AuthenticationValue));
+      writeExplicit(w, spec.tag, 2, integerOf(v, spec, apdu));
+      return;
+    case 'auth': {
+      writeBerTag(w, 'context', true, spec.tag);
+      const at = beginBerContent(w);
+      writeAuthenticationValue(w, v as AuthenticationValue);
+      endBerContent(w, at);
+      return;
+    }
     case 'user-info':
-      return explicit(spec.tag, universal(4, encodeAcseUserInformation(v as AcseUserInformationInput)));
+      writeExplicit(w, spec.tag, 4, encodeAcseUserInformation(v as AcseUserInformationInput));
+      return;
     case 'diagnostic': {
       const d = v as AcseDiagnostic;
       if (d.type !== 'acse-service-user' && d.type !== 'acse-service-provider') {
         throw new MeterkitError(ErrorCode.EncodeFailed, `diagnostic source '${String(d.type)}' unknown`, {
-          path,
+          path: `${apdu}.${spec.name}`,
         });
       }
-      return explicit(
-        spec.tag,
-        explicit(d.type === 'acse-service-user' ? 1 : 2, universal(2, integerOf(d.value, path))),
-      );
+      const value = integerOf(d.value, spec, apdu);
+      const inner = 1 + lengthSize(value.length) + value.length;
+      writeBerTag(w, 'context', true, spec.tag);
+      w.berLength(1 + lengthSize(inner) + inner);
+      writeExplicit(w, d.type === 'acse-service-user' ? 1 : 2, 2, value);
+      return;
     }
   }
+}
+
+/**
+ * Writes an ACSE APDU into `w`: [APPLICATION `appTag`] IMPLICIT SEQUENCE of the fields of `value`
+ * that are present, in tag order (IEC 62056-5-3 §8.2). A missing mandatory field throws
+ * `EncodeFailed` (211).
+ */
+export function writeAcseFields(
+  w: Writer,
+  appTag: number,
+  value: Readonly<Record<string, unknown>>,
+  specs: readonly AcseFieldSpec[],
+  apdu: string,
+): void {
+  writeBerTag(w, 'application', true, appTag);
+  const at = beginBerContent(w);
+  for (let i = 0; i < specs.length; i++) {
+    const s = specs[i]!;
+    const v = value[s.key];
+    if (v === undefined) {
+      if (s.mandatory) {
+        throw new MeterkitError(ErrorCode.EncodeFailed, `mandatory field ${s.name} is missing`, {
+          path: `${apdu}.${s.name}`,
+        });
+      }
+      continue;
+    }
+    writeField(w, s, v, apdu);
+  }
+  endBerContent(w, at);
 }
 
 /**
@@ -291,18 +529,7 @@ export function encodeAcseFields(
   specs: readonly AcseFieldSpec[],
   apdu: string,
 ): Uint8Array {
-  const children: BerNode[] = [];
-  for (const s of specs) {
-    const v = value[s.key];
-    if (v === undefined) {
-      if (s.mandatory) {
-        throw new MeterkitError(ErrorCode.EncodeFailed, `mandatory field ${s.name} is missing`, {
-          path: `${apdu}.${s.name}`,
-        });
-      }
-      continue;
-    }
-    children.push(encodeField(s, v, `${apdu}.${s.name}`));
-  }
-  return encodeBerNode({ tagClass: 'application', constructed: true, tag: appTag, children });
+  const w = new Writer(128);
+  writeAcseFields(w, appTag, value, specs, apdu);
+  return w.finish();
 }

@@ -1,5 +1,10 @@
 import { ErrorCode, type Reader, Writer } from '@meterkit/core';
-import { type Conformance, encodeConformance, readConformance } from './conformance.js';
+import {
+  type Conformance,
+  conformanceFromNumber,
+  encodeConformance,
+  readConformance,
+} from './conformance.js';
 
 /**
  * xDLMS InitiateRequest (IEC 62056-5-3 §8.2, A-XDR), tag 0x01, carried in the AARQ user-information
@@ -100,6 +105,97 @@ export function readInitiateResponse(
     serverMaxReceivePduSize,
     vaaName,
     raw,
+  };
+}
+
+/**
+ * Reads the conformance block `5F 1F 04 00 xx xx xx` at `b[p..]` (IEC 62056-5-3 §8 Conformance)
+ * as its 24-bit value, or -1 when it is not exactly that.
+ */
+function conformanceAt(b: Uint8Array, p: number): number {
+  if (b.length - p < 7 || b[p] !== 0x5f || b[p + 1] !== 0x1f || b[p + 2] !== 4 || b[p + 3] !== 0) return -1;
+  return (b[p + 4]! << 16) | (b[p + 5]! << 8) | b[p + 6]!;
+}
+
+/**
+ * An InitiateRequest (IEC 62056-5-3 §8, A-XDR) that fills `content`, tag 0x01 included, read
+ * straight from the octets: the object `readInitiateRequest` returns, or `undefined` when
+ * anything is unusual (then `readInitiateRequest` judges it and names the error).
+ */
+export function initiateRequestInPlace(content: Uint8Array): InitiateRequest | undefined {
+  const b = content;
+  const n = b.length;
+  if (n < 1 || b[0] !== InitiateTag.InitiateRequest) return undefined;
+  let p = 1;
+  let dedicatedKey: Uint8Array | undefined;
+  if (p >= n) return undefined;
+  let flag = b[p++]!;
+  if (flag === 1) {
+    if (p >= n) return undefined;
+    const len = b[p++]!;
+    if (len >= 0x80 || len > n - p) return undefined;
+    dedicatedKey = b.subarray(p, p + len);
+    p += len;
+  } else if (flag !== 0) return undefined;
+  let responseAllowed: boolean | undefined;
+  if (p >= n) return undefined;
+  flag = b[p++]!;
+  if (flag === 1) {
+    if (p >= n) return undefined;
+    responseAllowed = b[p++] !== 0;
+  } else if (flag !== 0) return undefined;
+  let proposedQualityOfService: number | undefined;
+  if (p >= n) return undefined;
+  flag = b[p++]!;
+  if (flag === 1) {
+    if (p >= n) return undefined;
+    proposedQualityOfService = (b[p++]! << 24) >> 24;
+  } else if (flag !== 0) return undefined;
+  // version, conformance (7), client-max-receive-pdu-size (2), and nothing after
+  if (n - p !== 10) return undefined;
+  const proposedDlmsVersionNumber = b[p]!;
+  const conformance = conformanceAt(b, p + 1);
+  if (conformance < 0) return undefined;
+  return {
+    type: 'initiate-request',
+    dedicatedKey,
+    responseAllowed,
+    proposedQualityOfService,
+    proposedDlmsVersionNumber,
+    proposedConformance: conformanceFromNumber(conformance),
+    clientMaxReceivePduSize: (b[p + 8]! << 8) | b[p + 9]!,
+    raw: content,
+  };
+}
+
+/**
+ * An InitiateResponse (IEC 62056-5-3 §8, A-XDR) that fills `content`, tag 0x08 included, read
+ * straight from the octets: the object `readInitiateResponse` returns, or `undefined` when
+ * anything is unusual (then `readInitiateResponse` judges it).
+ */
+export function initiateResponseInPlace(content: Uint8Array): InitiateResponse | undefined {
+  const b = content;
+  const n = b.length;
+  if (n < 2 || b[0] !== InitiateTag.InitiateResponse) return undefined;
+  let p = 1;
+  let negotiatedQualityOfService: number | undefined;
+  const flag = b[p++]!;
+  if (flag === 1) {
+    if (p >= n) return undefined;
+    negotiatedQualityOfService = (b[p++]! << 24) >> 24;
+  } else if (flag !== 0) return undefined;
+  // version, conformance (7), server-max-receive-pdu-size (2), vaa-name (2), and nothing after
+  if (n - p !== 12) return undefined;
+  const conformance = conformanceAt(b, p + 1);
+  if (conformance < 0) return undefined;
+  return {
+    type: 'initiate-response',
+    negotiatedQualityOfService,
+    negotiatedDlmsVersionNumber: b[p]!,
+    negotiatedConformance: conformanceFromNumber(conformance),
+    serverMaxReceivePduSize: (b[p + 8]! << 8) | b[p + 9]!,
+    vaaName: (b[p + 10]! << 8) | b[p + 11]!,
+    raw: content,
   };
 }
 

@@ -1,4 +1,4 @@
-import { type AcseFieldSpec, decodeAcseFields, encodeAcseFields } from './fields.js';
+import { type AcseFieldSpec, decodeAcseFieldValues, encodeAcseFields } from './fields.js';
 import type { AcseUserInformation, AcseUserInformationInput } from './user-information.js';
 
 /**
@@ -58,12 +58,14 @@ export type RlreInput = Omit<Rlre, 'raw' | 'userInformation'> & {
 
 /** Decodes the content octets of an RLRQ (after 62 len). */
 export function decodeRlrqContent(content: Uint8Array, base: number, raw: Uint8Array): Rlrq {
-  return { type: 'rlrq', ...decodeAcseFields(content, base, RELEASE_FIELDS, 'rlrq'), raw } as Rlrq;
+  const v = decodeAcseFieldValues(content, base, RELEASE_FIELDS, 'rlrq');
+  return { type: 'rlrq', reason: v[0], userInformation: v[1], raw } as Rlrq;
 }
 
 /** Decodes the content octets of an RLRE (after 63 len). */
 export function decodeRlreContent(content: Uint8Array, base: number, raw: Uint8Array): Rlre {
-  return { type: 'rlre', ...decodeAcseFields(content, base, RELEASE_FIELDS, 'rlre'), raw } as Rlre;
+  const v = decodeAcseFieldValues(content, base, RELEASE_FIELDS, 'rlre');
+  return { type: 'rlre', reason: v[0], userInformation: v[1], raw } as Rlre;
 }
 
 /** Encodes an RLRQ (IEC 62056-5-3 §8.2). */

@@ -18,6 +18,8 @@ import {
   type InitiateRequest,
   type InitiateResponse,
   InitiateTag,
+  initiateRequestInPlace,
+  initiateResponseInPlace,
   readInitiateRequest,
   readInitiateResponse,
 } from './initiate.js';
@@ -72,6 +74,14 @@ export function decodeAcseUserInformation(
   base = 0,
   path = 'user-information',
 ): AcseUserInformation {
+  // the usual, well-formed initiate APDUs without a reader or field paths
+  const usual =
+    content[0] === InitiateTag.InitiateRequest
+      ? initiateRequestInPlace(content)
+      : content[0] === InitiateTag.InitiateResponse
+        ? initiateResponseInPlace(content)
+        : undefined;
+  if (usual !== undefined) return usual;
   const r = new Reader(content, 0, content.length, base);
   const tag = r.u8(`${path}.tag`);
   switch (tag) {

@@ -2,7 +2,7 @@ import { ErrorCode, MeterkitError, type Reader, type Writer } from '@meterkit/co
 import { type DlmsData, readData, writeData } from '../axdr/data.js';
 import { type CosemDateTime, readCosemDateTime, writeCosemDateTime } from '../axdr/date-time.js';
 import { DlmsErrorCode } from '../errors.js';
-import { formatObis, type ObisCode, parseObis } from '../obis/obis.js';
+import { formatObis, type ObisCode, writeObis } from '../obis/obis.js';
 
 /**
  * Building blocks shared by the xDLMS APDUs (IEC 62056-5-3 §8 ASN.1, A-XDR encoded): invoke-id
@@ -68,11 +68,23 @@ export function readInvokeIdAndPriority(r: Reader, ctx: DecodeContext): InvokeId
     }
     tolerate(ctx, `invoke-id-and-priority reserved bits set (0x${v.toString(16)})`);
   }
-  return {
-    invokeId: v & 0x0f,
-    serviceClass: v & 0x40 ? 'confirmed' : 'unconfirmed',
-    priority: v & 0x80 ? 'high' : 'normal',
-  };
+  return invokeIdAndPriorityOf(v);
+}
+
+/** The decoded form of each octet value, made once (frozen: shared by every APDU that carries it). */
+const INVOKE_ID_AND_PRIORITY: (InvokeIdAndPriority | undefined)[] = new Array(256).fill(undefined);
+
+function invokeIdAndPriorityOf(v: number): InvokeIdAndPriority {
+  let x = INVOKE_ID_AND_PRIORITY[v];
+  if (x === undefined) {
+    x = Object.freeze({
+      invokeId: v & 0x0f,
+      serviceClass: v & 0x40 ? 'confirmed' : 'unconfirmed',
+      priority: v & 0x80 ? 'high' : 'normal',
+    } as const);
+    INVOKE_ID_AND_PRIORITY[v] = x;
+  }
+  return x;
 }
 
 function range(v: number, max: number, what: string): number {
@@ -170,7 +182,9 @@ export function readAttributeDescriptor(r: Reader): CosemAttributeDescriptor {
 
 /** Writes a Cosem-Attribute-Descriptor. IEC 62056-5-3 §8. */
 export function writeAttributeDescriptor(w: Writer, d: CosemAttributeDescriptor): void {
-  w.u16(d.classId).bytes(parseObis(d.instanceId)).i8(d.attributeId);
+  w.u16(d.classId);
+  writeObis(w, d.instanceId);
+  w.i8(d.attributeId);
 }
 
 /** Reads a Cosem-Method-Descriptor (9 octets). IEC 62056-5-3 §8. */
@@ -184,7 +198,9 @@ export function readMethodDescriptor(r: Reader): CosemMethodDescriptor {
 
 /** Writes a Cosem-Method-Descriptor. IEC 62056-5-3 §8. */
 export function writeMethodDescriptor(w: Writer, d: CosemMethodDescriptor): void {
-  w.u16(d.classId).bytes(parseObis(d.instanceId)).i8(d.methodId);
+  w.u16(d.classId);
+  writeObis(w, d.instanceId);
+  w.i8(d.methodId);
 }
 
 /** Selective-Access-Descriptor (IEC 62056-5-3 §8): access-selector and access-parameters. */

@@ -4,7 +4,6 @@ import {
   type AcseApduInput,
   type ConfirmedServiceError,
   decodeAcseApdu,
-  encodeAcseApdu,
   encodeConfirmedServiceError,
   encodeInitiateRequest,
   encodeInitiateResponse,
@@ -13,6 +12,7 @@ import {
   readConfirmedServiceError,
   readInitiateRequest,
   readInitiateResponse,
+  writeAcseApdu,
 } from '../acse/index.js';
 import { DlmsErrorCode } from '../errors.js';
 import {
@@ -316,12 +316,13 @@ const acseCodec: ApduCodec = {
   name: 'acse',
   read(r: Reader): AcseApdu {
     const start = r.pos - 1;
-    const apdu = decodeAcseApdu(r.buf.subarray(start, r.end), { base: r.base + start, allowTrailing: true });
+    const bytes = start === 0 && r.end === r.buf.length ? r.buf : r.buf.subarray(start, r.end);
+    const apdu = decodeAcseApdu(bytes, { base: r.base + start, allowTrailing: true });
     r.pos = start + (apdu.raw?.length ?? r.end - start);
     return apdu;
   },
   write(w: Writer, apdu: XdlmsApdu): void {
-    w.bytes(encodeAcseApdu(apdu as AcseApduInput));
+    writeAcseApdu(w, apdu as AcseApduInput);
   },
 };
 for (const [tag, type] of [
@@ -441,7 +442,8 @@ export function readApdu(r: Reader, ctx: DecodeContext): DecodedApdu {
     r.fail(DlmsErrorCode.ApduTagUnknown, `tag 0x${tag.toString(16)} is not an xDLMS APDU`, 'apdu.tag', start);
   }
   const apdu = c.read(r, ctx) as { raw?: Uint8Array };
-  if (apdu.raw === undefined) apdu.raw = r.buf.subarray(start, r.pos);
+  if (apdu.raw === undefined)
+    apdu.raw = start === 0 && r.pos === r.buf.length ? r.buf : r.buf.subarray(start, r.pos);
   return apdu as DecodedApdu;
 }
 

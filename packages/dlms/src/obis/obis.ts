@@ -1,4 +1,4 @@
-import { MeterkitError } from '@meterkit/core';
+import { MeterkitError, type Writer } from '@meterkit/core';
 import { DlmsErrorCode } from '../errors.js';
 
 /**
@@ -19,10 +19,28 @@ function invalid(message: string): never {
   throw new MeterkitError(DlmsErrorCode.ObisInvalid, message, { path: 'obis' });
 }
 
+/** Texts of the OBIS codes formatted so far, by their 48-bit value: a capture names a few objects often. */
+const FORMATTED = new Map<number, ObisCode>();
+const FORMATTED_MAX = 4096;
+
 /** Formats six octets (at `start`) as `A-B:C.D.E.F`. IEC 62056-6-1 §4. */
 export function formatObis(bytes: Uint8Array, start = 0): ObisCode {
   if (start < 0 || bytes.length - start < OBIS_LENGTH) invalid(`OBIS code needs 6 octets`);
-  return `${bytes[start]}-${bytes[start + 1]}:${bytes[start + 2]}.${bytes[start + 3]}.${bytes[start + 4]}.${bytes[start + 5]}`;
+  const a = bytes[start]!;
+  const b = bytes[start + 1]!;
+  const c = bytes[start + 2]!;
+  const d = bytes[start + 3]!;
+  const e = bytes[start + 4]!;
+  const f = bytes[start + 5]!;
+  // the six octets as one exact number (48 bits)
+  const key = ((a << 8) | b) * 0x1_0000_0000 + (((c << 24) | (d << 16) | (e << 8) | f) >>> 0);
+  let text = FORMATTED.get(key);
+  if (text === undefined) {
+    text = `${a}-${b}:${c}.${d}.${e}.${f}`;
+    if (FORMATTED.size >= FORMATTED_MAX) FORMATTED.clear();
+    FORMATTED.set(key, text);
+  }
+  return text;
 }
 
 const TEXT_RE = /^\s*(\d{1,3})-(\d{1,3}):(\d{1,3})\.(\d{1,3})\.(\d{1,3})[.*&](\d{1,3})\s*$/;
@@ -38,6 +56,7 @@ export function parseObis(input: string | Uint8Array): Uint8Array {
     if (input.length !== OBIS_LENGTH) invalid(`OBIS code must be 6 octets, got ${input.length}`);
     return input.slice();
   }
+  if (parseCanonical(input)) return SCRATCH.slice();
   const m = TEXT_RE.exec(input) ?? DOTTED_RE.exec(input);
   if (m === null) invalid(`not an OBIS code: ${JSON.stringify(input)}`);
   const out = new Uint8Array(OBIS_LENGTH);
@@ -47,6 +66,47 @@ export function parseObis(input: string | Uint8Array): Uint8Array {
     out[i] = v;
   }
   return out;
+}
+
+/** Octets of the last `parseCanonical` that succeeded. */
+const SCRATCH = new Uint8Array(OBIS_LENGTH);
+/** The separators after groups A–E of the canonical form: `-`, `:`, `.`, `.`, `.`. */
+const SEPARATORS = [0x2d, 0x3a, 0x2e, 0x2e, 0x2e] as const;
+
+/**
+ * Reads the canonical form `A-B:C.D.E.F` (what `formatObis` writes, 1–3 digits a group, each at
+ * most 255) into `SCRATCH`; false for anything else, which the regular expressions then judge.
+ */
+function parseCanonical(text: string): boolean {
+  if (typeof text !== 'string') return false;
+  const n = text.length;
+  let i = 0;
+  for (let g = 0; g < OBIS_LENGTH; g++) {
+    let v = 0;
+    const first = i;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      v = v * 10 + (c - 0x30);
+      i++;
+    }
+    if (i === first || i - first > 3 || v > 255) return false;
+    SCRATCH[g] = v;
+    if (g < OBIS_LENGTH - 1) {
+      if (text.charCodeAt(i) !== SEPARATORS[g]) return false;
+      i++;
+    }
+  }
+  return i === n;
+}
+
+/**
+ * Writes an OBIS code's six octets into `w`: the octets `parseObis` returns (same forms, same
+ * `ObisInvalid` errors), without a copy for the canonical text form. IEC 62056-6-1 §4.
+ */
+export function writeObis(w: Writer, input: string | Uint8Array): void {
+  if (typeof input === 'string' && parseCanonical(input)) w.bytes(SCRATCH);
+  else w.bytes(parseObis(input));
 }
 
 /** Normalises any accepted OBIS form to the canonical `A-B:C.D.E.F`. IEC 62056-6-1 §4. */

@@ -66,7 +66,15 @@ export function decodeWrapperPdu(bytes: Uint8Array, options: WrapperDecodeOption
       { offset: base + 6, path: 'wrapper.length' },
     );
   }
-  return readWrapperPdu(bytes, 0);
+  // `bytes` is exactly the PDU, so it is its own `raw` (one view fewer than `readWrapperPdu`)
+  return {
+    type: 'wrapper',
+    version,
+    sourceWPort: (bytes[2]! << 8) | bytes[3]!,
+    destinationWPort: (bytes[4]! << 8) | bytes[5]!,
+    payload: bytes.subarray(WRAPPER_HEADER_LENGTH),
+    raw: bytes,
+  };
 }
 
 /** Builds the PDU at `buf[at..]` whose header was already checked. Hot path of the deframer. */
