@@ -191,6 +191,33 @@ t.test('meterkit demo --json --capture: one JSON document and a pcapng with thre
     t.match(tshark.stdout, /GET \/dcap HTTP\/1\.1/, 'which tshark decrypts with the keys in the file');
     t.match(tshark.stdout, /POST \/rsps\/\S+ HTTP\/1\.1/, 'down to the DER event Response');
   }
+
+  // the capture checks clean: replay decrypts the 2030.5 session with the file's own keys, no rule FAILs
+  const reportFile = join(dir, 'report.json');
+  const rio = captureIo();
+  t.equal(
+    await runCli(['replay', file, '--report', reportFile], rio),
+    ExitCode.Ok,
+    rio.stdout() + rio.stderr(),
+  );
+  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+    summary: { byRule: Record<string, Record<'PASS' | 'FAIL' | 'INCONCLUSIVE' | 'ERROR', number>> };
+    findings: { rule: string; verdict: string; message?: string }[];
+  };
+  t.same(
+    report.findings.filter((f) => f.verdict === 'FAIL' || f.verdict === 'ERROR'),
+    [],
+    'no rule FAILs or ERRORs on the demo capture',
+  );
+  const href = report.summary.byRule['SEP-HREF-RESOLVE'];
+  t.ok((href?.PASS ?? 0) > 0, 'the decrypted 2030.5 links are checked');
+  t.ok(
+    report.findings
+      .filter((f) => f.rule === 'SEP-HREF-RESOLVE' && f.verdict === 'INCONCLUSIVE')
+      .every((f) => /client-updated|not fetched/.test(f.message ?? '')),
+    'the only open links are client-updated resources not yet written, or unfetched ones',
+  );
+  t.ok((report.summary.byRule['SEP-XML-SCHEMA']?.PASS ?? 0) > 0, '2030.5 bodies are decoded from TLS');
 });
 
 t.test('colour on a terminal only', async (t) => {
