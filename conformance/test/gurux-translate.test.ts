@@ -185,7 +185,8 @@ t.test('Data types', async (t) => {
   t.equal(data('<StringUTF8 Value="é" />'), '0c02c3a9');
   t.equal(data('<Bcd Value="12" />'), '0d12');
   t.equal(data('<Delta-UInt16 Value="0010" />'), '200010');
-  t.throws(() => data('<CompactArray />'), { code: 212 });
+  t.throws(() => data('<Decimal Value="1" />'), { code: 212 });
+  t.throws(() => data('<CompactArray />'), { code: ErrorCode.ValueInvalid });
   t.throws(() => data('<UInt8 Value="1FF" />'), { code: ErrorCode.ValueInvalid });
   t.throws(() => data('<OctetString Value="XYZ" />'), { code: ErrorCode.ValueInvalid });
   t.throws(() => data('<BitString Value="12" />'), { code: ErrorCode.ValueInvalid });
@@ -285,8 +286,8 @@ t.test('an unknown element gives empty bytes and an INCONCLUSIVE naming it', asy
   const records = guruxXmlRecords(`<Messages>
 <GetRequest><GetRequestNormal><InvokeIdAndPriority Value="C1" /><AttributeDescriptor>
   <ClassId Value="0008" /><InstanceId Value="0000010000FF" /><AttributeId Value="02" /></AttributeDescriptor></GetRequestNormal></GetRequest>
-<EventNotificationRequest><Time Value="00" /></EventNotificationRequest>
-<GetResponse><GetResponseNormal><InvokeIdAndPriority Value="C1" /><Result><Data><CompactArray /></Data></Result></GetResponseNormal></GetResponse>
+<InformationReportRequest><CurrentTime Value="00" /></InformationReportRequest>
+<GetResponse><GetResponseNormal><InvokeIdAndPriority Value="C1" /><Result><Data><Decimal Value="1" /></Data></Result></GetResponseNormal></GetResponse>
 </Messages>`);
   t.same(
     records.map((r) => r.bytes.length > 0),
@@ -294,8 +295,8 @@ t.test('an unknown element gives empty bytes and an INCONCLUSIVE naming it', asy
   );
   const why = guruxXmlUntranslated(records[1]!.xml!);
   t.ok(why !== undefined && isMeterkitError(why, 212));
-  t.match(why!.message, /<EventNotificationRequest>/);
-  t.match(guruxXmlUntranslated(records[2]!.xml!)!.path, /^xml\.GetResponse\.CompactArray$/);
+  t.match(why!.message, /<InformationReportRequest>/);
+  t.match(guruxXmlUntranslated(records[2]!.xml!)!.path, /^xml\.GetResponse\.Decimal$/);
   t.equal(guruxXmlUntranslated(records[0]!.xml!), undefined);
 
   const keys = Keyring.empty();
@@ -311,7 +312,7 @@ t.test('an unknown element gives empty bytes and an INCONCLUSIVE naming it', asy
     verdicts.map(([x]) => x?.verdict),
     ['PASS', 'INCONCLUSIVE', 'INCONCLUSIVE'],
   );
-  t.match(verdicts[1]![0]!.message, /not translated to bytes: Gurux XML element <EventNotificationRequest>/);
+  t.match(verdicts[1]![0]!.message, /not translated to bytes: Gurux XML element <InformationReportRequest>/);
   t.equal(verdicts[0]![1]?.verdict, 'PASS', 'the byte rules run on the translated APDU');
   // records that are not XML are left alone
   const raw = analyser.analyse({

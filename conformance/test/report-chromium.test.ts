@@ -79,7 +79,6 @@ t.test('headless Chromium renders the HTML report with its summary numbers', asy
   });
   t.ok(report.summary.total.FAIL > 0 && report.summary.total.PASS > 0, 'a report with passes and failures');
   const dir = mkdtempSync(join(tmpdir(), 'meterkit-html-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'report.html');
   writeFileSync(file, toHtml(report));
 
@@ -101,9 +100,17 @@ t.test('headless Chromium renders the HTML report with its summary numbers', asy
     { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
   );
   const killer = setTimeout(() => proc.kill('SIGKILL'), 90_000);
-  t.teardown(() => {
+  // one teardown, in order: stop Chromium, wait until it has exited (it writes into its profile
+  // until then), then remove the directory (retrying: a helper process may still be closing files)
+  const exited = new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+    else proc.once('exit', () => resolve());
+  });
+  t.teardown(async () => {
     clearTimeout(killer);
-    if (proc.exitCode === null) proc.kill('SIGKILL');
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    await exited;
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
   const cdp = new Cdp(proc);
   const { targetId } = (await cdp.send('Target.createTarget', { url: pathToFileURL(file).href })) as {

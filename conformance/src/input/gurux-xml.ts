@@ -185,7 +185,8 @@ function pduOf(element: XmlElement): XmlElement | undefined {
 }
 
 function isPduName(name: string): boolean {
-  return directionOfName(name) !== undefined;
+  // General-Block-Transfer goes both ways: a PDU whose direction the name does not tell
+  return directionOfName(name) !== undefined || lower(name) === 'generalblocktransfer';
 }
 
 /** Options of the Gurux XML reader. */
@@ -523,6 +524,9 @@ function writeData(t: Translation, e: XmlElement, w: Writer, depth = 0): void {
         w.u8(9).berLength(b.length).bytes(b);
         return;
       }
+      case 'compactarray':
+        writeCompactArray(t, e, w);
+        return;
       case 'string':
       case 'stringutf8': {
         const b = new TextEncoder().encode(xmlValue(e));
@@ -551,6 +555,66 @@ function writeData(t: Translation, e: XmlElement, w: Writer, depth = 0): void {
   } finally {
     t.leave();
   }
+}
+
+/** Types a compact-array's contents description may name (IEC 62056-6-2 §4.1.5), tag and octets per value. */
+function simpleType(t: Translation, e: XmlElement): readonly [tag: number, width: number] {
+  const fixed = DATA_TAGS[lower(e.name)];
+  if (fixed === undefined || fixed[0] === 0)
+    t.unsupported(e, 'is not a compact-array element type translated to bytes');
+  return fixed;
+}
+
+/**
+ * compact-array (IEC 62056-6-2 §4.1.5, tag 19) as Gurux writes it: `<ContentsDescription>` lists
+ * the element type, or several (a structure of them); `<ArrayContents>` holds the contents as hex
+ * (`Value`) or as text rows of `;`-separated decimal values, one row per element (fixed-width
+ * integer, enum and boolean types only).
+ */
+function writeCompactArray(t: Translation, e: XmlElement, w: Writer): void {
+  const desc = childNamed(e, 'ContentsDescription') ?? t.invalid(e, '<ContentsDescription> is missing');
+  const types = desc.children.map((c) => simpleType(t, c));
+  if (types.length === 0) t.invalid(desc, 'names no type');
+  w.u8(19);
+  if (types.length > 1) w.u8(2).berLength(types.length);
+  for (const [tag] of types) w.u8(tag);
+  const contents = childNamed(e, 'ArrayContents') ?? t.invalid(e, '<ArrayContents> is missing');
+  const hex = contents.attributes.get('Value') ?? contents.attributes.get('value');
+  if (hex !== undefined) {
+    const b = hexOf(t, contents, hex);
+    w.berLength(b.length).bytes(b);
+    return;
+  }
+  const body = new Writer(64);
+  for (const row of contents.text.split(/\r?\n/)) {
+    const cells =
+      row.trim() === ''
+        ? []
+        : row
+            .trim()
+            .split(';')
+            .filter((c) => c.trim() !== '');
+    if (cells.length === 0) continue;
+    if (cells.length !== types.length)
+      t.invalid(contents, `a row has ${cells.length} values, not ${types.length}`);
+    cells.forEach((cell, i) => {
+      const [tag, width] = types[i]!;
+      const v = cell.trim();
+      if (width === 0 || (tag >= 25 && tag <= 27))
+        t.unsupported(contents, 'rows of this element type are not translated');
+      if (tag === 3) body.u8(/^(true|1)$/i.test(v) ? 1 : 0);
+      else if (!/^-?\d+$/.test(v)) t.invalid(contents, `'${v.slice(0, 40)}' is not a decimal integer`);
+      else {
+        const bits = BigInt(width * 8);
+        const n = BigInt(v);
+        if (n < -(1n << (bits - 1n)) || n >= 1n << bits)
+          t.invalid(contents, `${v} does not fit ${width} octet(s)`);
+        writeUint(body, n < 0n ? n + (1n << bits) : n, width);
+      }
+    });
+  }
+  const b = body.finish();
+  w.berLength(b.length).bytes(b);
 }
 
 /** The only Data child of a wrapper element (`<Data>`, `<Value>`, `<DataValue>`, …). */
@@ -654,6 +718,160 @@ function writeRawBlock(t: Translation, e: XmlElement, w: Writer): void {
     if (inner !== e) w.u8(0);
     w.berLength(b.length).bytes(b);
   } else t.invalid(e, 'holds no <RawData>');
+}
+
+/** state-error of ExceptionResponse (IEC 62056-5-3 §8) by the Gurux name. */
+const STATE_ERROR: Readonly<Record<string, number>> = { servicenotallowed: 1, serviceunknown: 2 };
+
+/** service-error of ExceptionResponse (IEC 62056-5-3 §8) by the Gurux name. */
+const EXCEPTION_SERVICE_ERROR: Readonly<Record<string, number>> = {
+  operationnotpossible: 1,
+  servicenotsupported: 2,
+  otherreason: 3,
+  pdutoolong: 4,
+  decipheringerror: 5,
+  invocationcountererror: 6,
+};
+
+/** The ServiceError CHOICE (IEC 62056-5-3 §8.2), index = choice tag, by the Gurux element name. */
+const SERVICE_ERROR_CHOICES: readonly string[] = [
+  'applicationreference',
+  'hardwareresource',
+  'vdestateerror',
+  'service',
+  'definition',
+  'access',
+  'initiate',
+  'loaddataset',
+  'changescope',
+  'task',
+  'other',
+];
+
+/** The enumerated values of each ServiceError choice (IEC 62056-5-3 §8.2) by the Gurux name. */
+const SERVICE_ERROR_VALUES: readonly (Readonly<Record<string, number>> | undefined)[] = [
+  {
+    other: 0,
+    timeelapsed: 1,
+    applicationunreachable: 2,
+    applicationreferenceinvalid: 3,
+    applicationcontextunsupported: 4,
+    providercommunicationerror: 5,
+    decipheringerror: 6,
+  },
+  {
+    other: 0,
+    memoryunavailable: 1,
+    processorresourceunavailable: 2,
+    massstorageunavailable: 3,
+    otherresourceunavailable: 4,
+  },
+  { other: 0, nodlmscontext: 1, loadingdataset: 2, statusnochange: 3, statusinoperable: 4 },
+  { other: 0, pdusize: 1, serviceunsupported: 2 },
+  { other: 0, objectundefined: 1, objectclassinconsistent: 2, objectattributeinconsistent: 3 },
+  { other: 0, scopeofaccessviolated: 1, objectaccessinvalid: 2, hardwarefault: 3, objectunavailable: 4 },
+  {
+    other: 0,
+    dlmsversiontoolow: 1,
+    incompatibleconformance: 2,
+    pdusizetooshort: 3,
+    refusedbythevdehandler: 4,
+  },
+  {
+    other: 0,
+    primitiveoutofsequence: 1,
+    notloadable: 2,
+    datasetsizetoolarge: 3,
+    notawaitedsegment: 4,
+    interpretationfailure: 5,
+    storagefailure: 6,
+    datasetnotready: 7,
+  },
+  undefined,
+  { other: 0, noremotecontrol: 1, tistopped: 2, tirunning: 3, tiunusable: 4 },
+  undefined,
+];
+
+/**
+ * Variable-Access-Specification (IEC 62056-5-3 §8, short-name referencing): variable-name [2],
+ * parameterized-access [4], block-number-access [5], from Gurux's `<VariableName>`,
+ * `<ParameterisedAccess>` and `<BlockNumberAccess>`.
+ */
+function writeVariableAccess(t: Translation, e: XmlElement, w: Writer): void {
+  const n = lower(e.name);
+  if (n === 'variablename') {
+    w.u8(2);
+    writeUint(w, intOf(t, e, 2, xmlValue(e), true), 2);
+  } else if (n === 'parameterisedaccess' || n === 'parameterizedaccess') {
+    w.u8(4);
+    const name = childNamed(e, 'VariableName') ?? t.invalid(e, '<VariableName> is missing');
+    writeUint(w, intOf(t, name, 2, xmlValue(name), true), 2);
+    field(t, e, 'Selector', 1, w);
+    const p = childNamed(e, 'Parameter') ?? t.invalid(e, '<Parameter> is missing');
+    writeDataIn(t, p, w);
+  } else if (n === 'blocknumberaccess') {
+    w.u8(5);
+    field(t, e, 'BlockNumber', 2, w);
+  } else t.unsupported(e);
+}
+
+/** The choices of Access-Request-Specification (IEC 62056-5-3 §9.3.11) by the Gurux element name. */
+const ACCESS_CHOICES: Readonly<Record<string, number>> = {
+  accessrequestget: 1,
+  accessrequestset: 2,
+  accessrequestaction: 3,
+  accessresponseget: 1,
+  accessresponseset: 2,
+  accessresponseaction: 3,
+};
+
+/** The specification items of an Access body list (each possibly inside `<_Access…Specification>`). */
+function accessItems(list: XmlElement | undefined): XmlElement[] {
+  if (list === undefined) return [];
+  return list.children.map((c) => (c.name.startsWith('_') ? (c.children[0] ?? c) : c));
+}
+
+/**
+ * Access-Request and Access-Response (IEC 62056-5-3 §9.3.11): long-invoke-id-and-priority,
+ * date-time, then the body: request specifications and list of data; for the response, the
+ * request specification OPTIONAL (Gurux leaves it out), the list of data and the response
+ * specifications (each a Data-Access-Result or Action-Result).
+ */
+function writeAccess(t: Translation, e: XmlElement, request: boolean, w: Writer): void {
+  w.u8(request ? 0xd9 : 0xda);
+  field(t, e, 'LongInvokeIdAndPriority', 4, w);
+  const dt = childNamed(e, 'DateTime');
+  const time = dt === undefined ? new Uint8Array(0) : hexOf(t, dt);
+  w.berLength(time.length).bytes(time);
+  const body = childNamed(e, request ? 'AccessRequestBody' : 'AccessResponseBody') ?? e;
+  const data = childNamed(body, request ? 'AccessRequestListOfData' : 'AccessResponseListOfData');
+  const writeData_ = (): void => {
+    const items = data?.children ?? [];
+    w.berLength(items.length);
+    for (const d of items) lower(d.name) === 'data' ? writeDataIn(t, d, w) : writeData(t, d, w);
+  };
+  if (request) {
+    const specs = accessItems(childNamed(body, 'AccessRequestSpecification'));
+    w.berLength(specs.length);
+    for (const s of specs) {
+      const choice = ACCESS_CHOICES[lower(s.name)];
+      if (choice === undefined || lower(s.name).startsWith('accessresponse')) t.unsupported(s);
+      w.u8(choice);
+      const d = childNamed(s, choice === 3 ? 'MethodDescriptor' : 'AttributeDescriptor') ?? s;
+      writeDescriptor(t, d, w, choice === 3 ? 'MethodId' : 'AttributeId');
+    }
+    writeData_();
+    return;
+  }
+  w.u8(0);
+  writeData_();
+  const specs = accessItems(childNamed(body, 'AccessResponseSpecification'));
+  w.berLength(specs.length);
+  for (const s of specs) {
+    const choice = ACCESS_CHOICES[lower(s.name)];
+    if (choice === undefined || lower(s.name).startsWith('accessrequest')) t.unsupported(s);
+    w.u8(choice).u8(resultCode(t, childNamed(s, 'Result') ?? t.invalid(s, '<Result> is missing')));
+  }
 }
 
 /** The xDLMS service PDUs (IEC 62056-5-3 §9.3) by their Gurux names. */
@@ -781,6 +999,11 @@ function writeService(t: Translation, e: XmlElement, w: Writer): void {
           w.u8(1);
           writeDataIn(t, p, w);
         }
+      } else if (sub === 'actionrequestfornextdatablock') {
+        // action-request-next-pblock [2]: invoke-id, block-number
+        w.u8(2);
+        invoke(t, b, w);
+        field(t, b, 'BlockNumber', 4, w);
       } else if (sub === 'actionrequestwithlist') {
         w.u8(3);
         invoke(t, b, w);
@@ -809,6 +1032,11 @@ function writeService(t: Translation, e: XmlElement, w: Writer): void {
         w.u8(1);
         invoke(t, b, w);
         withOptionalData(b);
+      } else if (sub === 'actionresponsewithfirstblock') {
+        // action-response-with-pblock [2]: invoke-id, DataBlock-SA
+        w.u8(2);
+        invoke(t, b, w);
+        writeRawBlock(t, childNamed(b, 'PBlock', 'DataBlock') ?? b, w);
       } else if (sub === 'actionresponsewithlist') {
         w.u8(3);
         invoke(t, b, w);
@@ -827,6 +1055,116 @@ function writeService(t: Translation, e: XmlElement, w: Writer): void {
       const nb = childNamed(e, 'NotificationBody');
       if (nb === undefined) t.invalid(e, '<NotificationBody> is missing');
       writeDataIn(t, childNamed(nb, 'DataValue') ?? nb, w);
+      return;
+    }
+    case 'accessrequest':
+    case 'accessresponse': {
+      writeAccess(t, e, name === 'accessrequest', w);
+      return;
+    }
+    case 'exceptionresponse': {
+      // ExceptionResponse (IEC 62056-5-3 §8): state-error, service-error [invocation-counter-error: IC]
+      w.u8(0xd8);
+      const state = childNamed(e, 'StateError') ?? t.invalid(e, '<StateError> is missing');
+      w.u8(namedOrNumber(t, state, STATE_ERROR));
+      const se = childNamed(e, 'ServiceError') ?? t.invalid(e, '<ServiceError> is missing');
+      const code = namedOrNumber(t, se, EXCEPTION_SERVICE_ERROR);
+      w.u8(code);
+      if (code === 6) field(t, e, 'InvocationCounter', 4, w);
+      return;
+    }
+    case 'confirmedserviceerror': {
+      // ConfirmedServiceError (IEC 62056-5-3 §8.2): the service's CHOICE, ServiceError CHOICE and value
+      w.u8(0x0e);
+      field(t, e, 'Service', 1, w);
+      const se = childNamed(e, 'ServiceError') ?? t.invalid(e, '<ServiceError> is missing');
+      const choice = se.children[0] ?? t.invalid(se, 'is empty');
+      const index = SERVICE_ERROR_CHOICES.indexOf(key(choice.name));
+      if (index < 0) t.unsupported(choice, 'is not a ServiceError choice');
+      const values = SERVICE_ERROR_VALUES[index];
+      w.u8(index).u8(values === undefined ? Number(intOf(t, choice, 1)) : namedOrNumber(t, choice, values));
+      return;
+    }
+    case 'generalblocktransfer': {
+      // General-Block-Transfer (IEC 62056-5-3 §9.3.10): block-control, block-number, block-number-ack, block-data
+      w.u8(0xe0);
+      field(t, e, 'BlockControl', 1, w);
+      field(t, e, 'BlockNumber', 2, w);
+      field(t, e, 'BlockNumberAck', 2, w);
+      const d = childNamed(e, 'BlockData');
+      const b = d === undefined ? new Uint8Array(0) : hexOf(t, d);
+      w.berLength(b.length).bytes(b);
+      return;
+    }
+    case 'eventnotificationrequest': {
+      // Event-Notification-Request (IEC 62056-5-3 §8): time OPTIONAL, attribute descriptor, value
+      w.u8(0xc2);
+      const time = childNamed(e, 'Time');
+      const dt = time === undefined ? undefined : (childNamed(time, 'DateTime') ?? time);
+      const tb = dt === undefined ? new Uint8Array(0) : hexOf(t, dt);
+      if (tb.length === 0) w.u8(0);
+      else w.u8(1).berLength(tb.length).bytes(tb);
+      // a form without the attribute descriptor (e.g. only a <Time>) is not one this translates
+      writeDescriptor(t, childNamed(e, 'AttributeDescriptor') ?? t.unsupported(e), w, 'AttributeId');
+      const v = childNamed(e, 'AttributeValue') ?? t.invalid(e, '<AttributeValue> is missing');
+      writeDataIn(t, v, w);
+      return;
+    }
+    case 'readrequest': {
+      // ReadRequest (IEC 62056-5-3 §8, short names): SEQUENCE OF Variable-Access-Specification
+      w.u8(0x05);
+      w.berLength(e.children.length);
+      for (const c of e.children) writeVariableAccess(t, c, w);
+      return;
+    }
+    case 'writerequest': {
+      w.u8(0x06);
+      const specs = listOf(e, 'ListOfVariableAccessSpecification');
+      w.berLength(specs.length);
+      for (const c of specs) writeVariableAccess(t, c, w);
+      const data = listOf(e, 'ListOfData');
+      w.berLength(data.length);
+      for (const d of data) writeData(t, d, w);
+      return;
+    }
+    case 'readresponse': {
+      // ReadResponse (IEC 62056-5-3 §8): data [0], data-access-error [1], data-block-result [2], block-number [3]
+      w.u8(0x0c);
+      w.berLength(e.children.length);
+      for (const c of e.children) {
+        const n = lower(c.name);
+        if (n === 'data') {
+          w.u8(0);
+          writeDataIn(t, c, w);
+        } else if (n === 'dataaccesserror') w.u8(1).u8(resultCode(t, c));
+        else if (n === 'datablockresult') {
+          w.u8(2);
+          const last = childNamed(c, 'LastBlock');
+          w.u8(last !== undefined && boolOf(last) ? 1 : 0);
+          field(t, c, 'BlockNumber', 2, w);
+          const raw = childNamed(c, 'RawData') ?? t.invalid(c, '<RawData> is missing');
+          const b = hexOf(t, raw);
+          w.berLength(b.length).bytes(b);
+        } else if (n === 'blocknumber') {
+          w.u8(3);
+          writeUint(w, intOf(t, c, 2), 2);
+        } else t.unsupported(c);
+      }
+      return;
+    }
+    case 'writeresponse': {
+      // WriteResponse (IEC 62056-5-3 §8): success [0], data-access-error [1], block-number [2]
+      w.u8(0x0d);
+      w.berLength(e.children.length);
+      for (const c of e.children) {
+        const n = lower(c.name);
+        if (n === 'success') w.u8(0);
+        else if (n === 'dataaccesserror') w.u8(1).u8(resultCode(t, c));
+        else if (n === 'blocknumber') {
+          w.u8(2);
+          writeUint(w, intOf(t, c, 2), 2);
+        } else t.unsupported(c);
+      }
       return;
     }
     default:

@@ -5,6 +5,7 @@ export * from './adapt-dlms.js';
 export * from './adapt-http.js';
 export * from './command.js';
 export * from './compare.js';
+export * from './hdlc-segments.js';
 export * from './http-framer.js';
 export * from './replay.js';
 export * from './script.js';

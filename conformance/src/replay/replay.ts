@@ -6,6 +6,7 @@ import type { SessionProtocol } from '../session/record.js';
 import type { Verdict } from '../verdict.js';
 import { type AdaptationSummary, ReplayAdapter } from './adapt.js';
 import { compareStructures, DEFAULT_REPLAY_MASKS, type ReplayMask, structuralForm } from './compare.js';
+import { HdlcReplayLink, mergeHdlcSegments } from './hdlc-segments.js';
 import { HttpResponseFramer } from './http-framer.js';
 import type { ReplayStep } from './script.js';
 
@@ -92,10 +93,14 @@ async function readAnswers(
  * INCONCLUSIVE when the device stays silent.
  */
 export async function replaySession(
-  steps: readonly ReplayStep[],
+  capturedSteps: readonly ReplayStep[],
   options: ReplayOptions,
 ): Promise<ReplayResult> {
   const t = options.transport;
+  // DLMS over HDLC: segmented APDUs are reassembled, adapted whole and segmented again for the device
+  const hdlc = capturedSteps[0]?.protocol === 'dlms' && capturedSteps[0].request[0] === 0x7e;
+  const steps = hdlc ? mergeHdlcSegments(capturedSteps) : capturedSteps;
+  const link = hdlc ? new HdlcReplayLink() : undefined;
   const masks = options.masks ?? DEFAULT_REPLAY_MASKS;
   const timeoutMs = options.timeoutMs ?? 5000;
   const adapter = options.adapter ?? new ReplayAdapter({ keys: options.keys });
@@ -107,23 +112,36 @@ export async function replaySession(
   const expectedChannel = {};
   const receivedChannel = {};
   let i = 0;
+  const write = (b: Uint8Array): Promise<void> => t.write(b);
+  const readOne = async (): Promise<Uint8Array> => (await readAnswers(t, framer, pending, 1, timeoutMs))[0]!;
   for (const step of steps) {
-    const sent = adapter.adapt(step.protocol, step.request);
-    await t.write(sent);
+    let sent = adapter.adapt(step.protocol, step.request);
     let received: Uint8Array[] = [];
     let message: string | undefined;
     try {
-      received = await readAnswers(t, framer, pending, step.answers.length, timeoutMs);
+      if (link === undefined) {
+        await t.write(sent);
+        received = await readAnswers(t, framer, pending, step.answers.length, timeoutMs);
+      } else {
+        sent = await link.send(sent, write, readOne);
+        while (received.length < step.answers.length) received.push(...(await link.receive(readOne, write)));
+      }
     } catch (e) {
       if (!isMeterkitError(e)) throw e;
       message =
         e.code === ErrorCode.TransportTimeout
           ? `no answer within ${timeoutMs} ms`
-          : `the device closed the connection: ${e.message}`;
+          : e.code === ErrorCode.ValueInvalid
+            ? e.message
+            : `the device closed the connection: ${e.message}`;
     }
     adapter.observe(step.protocol, step.answers, received);
     const differences: string[] = [];
     received.forEach((r, k) => {
+      if (k >= step.answers.length) {
+        differences.push(`answer ${k + 1}: not in the capture`);
+        return;
+      }
       const exp: JsonValue = structuralForm(
         step.protocol,
         adapter.expected(step.protocol, step.answers[k]!),
@@ -161,5 +179,12 @@ export async function replaySession(
       : results.length > 0
         ? 'PASS'
         : 'INAPPLICABLE';
-  return { target: t.describe(), verdict, steps: results, adaptations: adapter.summary() };
+  const adaptations = adapter.summary();
+  return {
+    target: t.describe(),
+    verdict,
+    steps: results,
+    adaptations:
+      link === undefined ? adaptations : { ...adaptations, dlms: { ...adaptations.dlms, ...link.counts } },
+  };
 }
