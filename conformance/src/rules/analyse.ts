@@ -1,7 +1,6 @@
 import { C1222KeyStore, decodeC1218Packet, decodeC1222Message } from '@meterkit/c1222';
 import { bytesEqual, concatBytes, ErrorCode, isMeterkitError, MeterkitError } from '@meterkit/core';
 import {
-  type DecipheredApdu,
   type DecodedApdu,
   decipherApdu,
   decodeApdu,
@@ -90,17 +89,19 @@ function systemTitleOf(apdu: DecodedApdu): Uint8Array | undefined {
   return undefined;
 }
 
+/** Deciphers a ciphered APDU with the keyring's keys for its sender, into `out`. */
 function decipher(
+  out: MutableDlmsLayers,
   apdu: DecodedApdu,
   bytes: Uint8Array,
   direction: SessionMessage['direction'],
   keys: Keyring,
   st: AnalyserChannelState,
-): { deciphered?: DecipheredApdu; decipherError?: MeterkitError; inner?: DecodedApdu } {
+): void {
   const carried = (apdu as { systemTitle?: Uint8Array }).systemTitle;
   const sender = carried ?? (direction === 'client-to-server' ? st.clientSystemTitle : st.serverSystemTitle);
   const entry = sender === undefined ? keys.onlyDlmsEntry() : keys.dlmsKeys(sender);
-  if (entry === undefined || (entry.ek === undefined && entry.ak === undefined)) return {};
+  if (entry === undefined || (entry.ek === undefined && entry.ak === undefined)) return;
   const ctx = new SecurityContext({
     globalUnicastEncryptionKey: entry.ek,
     globalBroadcastEncryptionKey: entry.bk,
@@ -114,15 +115,14 @@ function decipher(
       replayCheck: false,
       senderSystemTitle: sender ?? entry.systemTitle,
     });
-    let inner: DecodedApdu | undefined;
+    out.deciphered = deciphered;
     try {
-      inner = decodeApdu(deciphered.plaintext);
+      out.inner = decodeApdu(deciphered.plaintext);
     } catch (e) {
       asError(e);
     }
-    return { deciphered, inner };
   } catch (e) {
-    return { decipherError: asError(e) };
+    out.decipherError = asError(e);
   }
 }
 
@@ -204,21 +204,23 @@ export function analyseDlms(m: SessionMessage, keys: Keyring, st: AnalyserChanne
     apduBytes = b.subarray(3);
     apduOffset = 3;
   }
-  if (apduBytes === undefined || apduBytes.length === 0 || segmented || hdlcError !== undefined) {
-    return {
+  if (apduBytes === undefined || apduBytes.length === 0 || segmented || hdlcError !== undefined)
+    return layers(
       hdlc,
       hdlcError,
       wrapper,
       wrapperError,
+      segmented ? apduBytes : undefined,
       apduOffset,
       segmented,
-      apduBytes: segmented ? apduBytes : undefined,
-    };
-  }
+    );
   let apdu: DecodedApdu | undefined;
   let apduError: MeterkitError | undefined;
   try {
-    apdu = decodeApdu(apduBytes);
+    // An AARQ/AARE is decoded from its own copy: rules keep its titles and challenges for the
+    // whole association, and a view would keep the framer's shared slab alive with them.
+    const tag = apduBytes[0];
+    apdu = decodeApdu(tag === 0x60 || tag === 0x61 ? apduBytes.slice() : apduBytes);
   } catch (e) {
     apduError = asError(e);
     // an M-Bus frame may carry only the first part of an APDU (EN 13757-4 segmentation)
@@ -226,17 +228,35 @@ export function analyseDlms(m: SessionMessage, keys: Keyring, st: AnalyserChanne
       b[0] === 0x68 &&
       (apduError.code === ErrorCode.Truncated || apduError.code === ErrorCode.LengthOverrun)
     )
-      return { hdlc, hdlcError, wrapper, wrapperError, apduOffset, segmented: true, apduBytes };
+      return layers(hdlc, hdlcError, wrapper, wrapperError, apduBytes, apduOffset, true);
   }
-  let extra: { deciphered?: DecipheredApdu; decipherError?: MeterkitError; inner?: DecodedApdu } = {};
+  const out = layers(hdlc, hdlcError, wrapper, wrapperError, apduBytes, apduOffset, segmented);
+  out.reassembled = reassembled;
+  out.apdu = apdu;
+  out.apduError = apduError;
   if (apdu !== undefined) {
     const title = systemTitleOf(apdu);
     if (title !== undefined) {
       if (apdu.type === 'aarq') st.clientSystemTitle = title;
       else st.serverSystemTitle = title;
     }
-    if (isCipheredApduTag(apduBytes[0]!)) extra = decipher(apdu, apduBytes, m.direction, keys, st);
+    if (isCipheredApduTag(apduBytes[0]!)) decipher(out, apdu, apduBytes, m.direction, keys, st);
   }
+  return out;
+}
+
+/** `DlmsLayers` as built by `analyseDlms`: every field present, so all results share one shape. */
+type MutableDlmsLayers = { -readonly [K in keyof DlmsLayers]: DlmsLayers[K] };
+
+function layers(
+  hdlc: HdlcFrame | undefined,
+  hdlcError: MeterkitError | undefined,
+  wrapper: WrapperPdu | undefined,
+  wrapperError: MeterkitError | undefined,
+  apduBytes: Uint8Array | undefined,
+  apduOffset: number,
+  segmented: boolean,
+): MutableDlmsLayers {
   return {
     hdlc,
     hdlcError,
@@ -245,10 +265,12 @@ export function analyseDlms(m: SessionMessage, keys: Keyring, st: AnalyserChanne
     apduBytes,
     apduOffset,
     segmented,
-    reassembled,
-    apdu,
-    apduError,
-    ...extra,
+    reassembled: undefined,
+    apdu: undefined,
+    apduError: undefined,
+    deciphered: undefined,
+    decipherError: undefined,
+    inner: undefined,
   };
 }
 

@@ -73,10 +73,22 @@ function invokeIdOf(apdu: DecodedApdu): number | undefined {
   return v?.invokeId;
 }
 
-function invokeKind(type: string): { kind: 'request' | 'response'; service: string } | undefined {
-  const m = /^(get|set|action|access)-(request|response)(-|$)/.exec(type);
-  if (m === null) return undefined;
-  return { kind: m[2] as 'request' | 'response', service: m[1]! };
+interface InvokeKind {
+  readonly kind: 'request' | 'response';
+  readonly service: string;
+}
+
+/** `invokeKind` per APDU type, worked out once (`null`: not a confirmed service). */
+const invokeKinds = new Map<string, InvokeKind | null>();
+
+function invokeKind(type: string): InvokeKind | undefined {
+  let k = invokeKinds.get(type);
+  if (k === undefined) {
+    const m = /^(get|set|action|access)-(request|response)(-|$)/.exec(type);
+    k = m === null ? null : Object.freeze({ kind: m[2] as 'request' | 'response', service: m[1]! });
+    invokeKinds.set(type, k);
+  }
+  return k ?? undefined;
 }
 
 function moreBlocksFollow(apdu: DecodedApdu): boolean {
