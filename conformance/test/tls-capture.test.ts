@@ -3,8 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { runCli } from '../../packages/cli/src/index.js';
-import { captureIo } from '../../packages/cli/test/helpers.js';
+import {
+  runCliCaptured as run,
+  sepClientTlsArgs,
+  sepServerTlsArgs,
+  serveSep as serve,
+} from '../../packages/cli/test/sep-helpers.js';
 import { replayCommandMain } from '../src/replay/command.js';
 import { runConformance } from '../src/runner/run.js';
 import { readCaptureMessages } from '../src/session/capture-messages.js';
@@ -14,25 +18,6 @@ import { parseKeyLogFile, type TlsKeyLog } from '../src/tls/keylog.js';
 const dir = mkdtempSync(join(tmpdir(), 'meterkit-tls-capture-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const pki = join(dir, 'pki');
-
-async function run(args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
-
-/** Starts `sep serve` in-process and resolves with its base URL once it listens. */
-async function serve(args: string[]): Promise<{ url: string; done: Promise<number> }> {
-  const io = captureIo();
-  const done = runCli(['sep', 'serve', '--tcp', '127.0.0.1:0', ...args], io);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const m = /at (https?:\/\/[^/\s]+)\/dcap/.exec(io.stdout());
-    if (m !== null) return { url: m[1] as string, done };
-    if (Date.now() > deadline) throw new Error(`server did not start: ${io.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Block {
   readonly type: number;
@@ -97,33 +82,14 @@ let walkFile = '';
 t.before(async () => {
   const r = await run(['sep', 'pki', 'init', pki]);
   if (r.code !== 0) throw new Error(r.err);
-  const server = await serve([
-    '--tls',
-    '--cert',
-    join(pki, 'server.pem'),
-    '--key-file',
-    join(pki, 'server.key'),
-    '--chain',
-    join(pki, 'chain.pem'),
-    '--ca',
-    join(pki, 'serca.pem'),
-    '--duration',
-    '30',
-  ]);
+  const server = await serve(sepServerTlsArgs(pki, 30));
   walkFile = join(dir, 'walk.pcapng');
   const walk = await run([
     'sep',
     'walk',
     '--capture',
     walkFile,
-    '--cert',
-    join(pki, 'device.pem'),
-    '--key-file',
-    join(pki, 'device.key'),
-    '--chain',
-    join(pki, 'chain.pem'),
-    '--ca',
-    join(pki, 'serca.pem'),
+    ...sepClientTlsArgs(pki),
     `${server.url}/dcap`,
   ]);
   process.emit('SIGTERM', 'SIGTERM');

@@ -8,29 +8,16 @@ import { recordConnection } from '../src/connection/wire-capture.js';
 import { ExitCode } from '../src/exit-codes.js';
 import { runCli } from '../src/index.js';
 import { captureIo } from './helpers.js';
+import {
+  runCliCaptured as run,
+  sepClientTlsArgs,
+  sepServerTlsArgs,
+  serveSep as serve,
+} from './sep-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meterkit-sep-capture-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const pki = join(dir, 'pki');
-
-async function run(args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
-
-/** Starts `sep serve` in-process and resolves with its base URL once it listens. */
-async function serve(args: string[]): Promise<{ url: string; done: Promise<number> }> {
-  const io = captureIo();
-  const done = runCli(['sep', 'serve', '--tcp', '127.0.0.1:0', ...args], io);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const m = /at (https?:\/\/[^/\s]+)\/dcap/.exec(io.stdout());
-    if (m !== null) return { url: m[1] as string, done };
-    if (Date.now() > deadline) throw new Error(`server did not start: ${io.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface Block {
   readonly type: number;
@@ -75,29 +62,8 @@ t.before(async () => {
 });
 
 t.test('sep walk --capture over mutual TLS: TLS records, keys in a DSB, tshark decrypts', async (t) => {
-  const server = await serve([
-    '--tls',
-    '--cert',
-    join(pki, 'server.pem'),
-    '--key-file',
-    join(pki, 'server.key'),
-    '--chain',
-    join(pki, 'chain.pem'),
-    '--ca',
-    join(pki, 'serca.pem'),
-    '--duration',
-    '30',
-  ]);
-  const tls = [
-    '--cert',
-    join(pki, 'device.pem'),
-    '--key-file',
-    join(pki, 'device.key'),
-    '--chain',
-    join(pki, 'chain.pem'),
-    '--ca',
-    join(pki, 'serca.pem'),
-  ];
+  const server = await serve(sepServerTlsArgs(pki, 30));
+  const tls = sepClientTlsArgs(pki);
   const file = join(dir, 'walk.pcapng');
   const walk = await run(['sep', 'walk', '--capture', file, '-v', ...tls, `${server.url}/dcap`]);
   t.equal(walk.code, 0, walk.err);

@@ -7,29 +7,16 @@ import { hrefsOf } from '../src/commands/sep-http.js';
 import { ExitCode } from '../src/exit-codes.js';
 import { runCli } from '../src/index.js';
 import { captureIo } from './helpers.js';
+import {
+  runCliCaptured as run,
+  sepClientTlsArgs,
+  sepServerTlsArgs,
+  serveSep as serve,
+} from './sep-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meterkit-sep-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const pki = join(dir, 'pki');
-
-async function run(args: string[], stdin?: Uint8Array) {
-  const io = captureIo(stdin === undefined ? {} : { stdin });
-  const code = await runCli(args, io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
-
-/** Starts `sep serve` in-process and resolves with its base URL once it listens. */
-async function serve(args: string[]): Promise<{ url: string; done: Promise<number>; err: () => string }> {
-  const io = captureIo();
-  const done = runCli(['sep', 'serve', '--tcp', '127.0.0.1:0', ...args], io);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const m = /at (https?:\/\/[^/\s]+)\/dcap/.exec(io.stdout());
-    if (m !== null) return { url: m[1] as string, done, err: io.stderr };
-    if (Date.now() > deadline) throw new Error(`server did not start: ${io.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 t.test('pki init writes a complete PKI, keys private', async (t) => {
   const r = await run(['sep', 'pki', 'init', pki]);
@@ -157,29 +144,8 @@ t.test('pki csr and issue (new key, from a CSR, mismatched issuer key)', async (
 });
 
 t.test('serve over mutual TLS; walk, get, put, post, delete', async (t) => {
-  const server = await serve([
-    '--tls',
-    '--cert',
-    join(pki, 'server.pem'),
-    '--key-file',
-    join(pki, 'server.key'),
-    '--chain',
-    join(pki, 'chain.pem'),
-    '--ca',
-    join(pki, 'serca.pem'),
-    '--duration',
-    '20',
-  ]);
-  const tls = [
-    '--cert',
-    join(pki, 'device.pem'),
-    '--key-file',
-    join(pki, 'device.key'),
-    '--chain',
-    join(pki, 'chain.pem'),
-    '--ca',
-    join(pki, 'serca.pem'),
-  ];
+  const server = await serve(sepServerTlsArgs(pki, 20));
+  const tls = sepClientTlsArgs(pki);
   const walk = await run(['sep', 'walk', ...tls, `${server.url}/dcap`]);
   t.equal(walk.code, 0, walk.err);
   t.match(walk.out, /^\/dcap +DeviceCapability +200$/m);

@@ -9,18 +9,7 @@ import {
   PcapngBlockType,
   PcapngWriter,
 } from '../src/pcapng/index.js';
-
-/** Splits a little-endian pcapng byte string into blocks by their total length (test-side oracle). */
-function blocks(file: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  for (let at = 0; at < file.length; ) {
-    const length = view.getUint32(at + 4, true);
-    out.push(file.subarray(at, at + length));
-    at += length;
-  }
-  return out;
-}
+import { blocks } from './pcapng-blocks.js';
 
 function u32(block: Uint8Array, at: number): number {
   return new DataView(block.buffer, block.byteOffset, block.byteLength).getUint32(at, true);

@@ -23,18 +23,7 @@ import {
   writableSink,
   writeIpv4Header,
 } from '../src/pcapng/index.js';
-
-/** Splits a little-endian pcapng byte string into blocks by their total length (test-side oracle). */
-function blocks(file: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  for (let at = 0; at < file.length; ) {
-    const length = view.getUint32(at + 4, true);
-    out.push(file.subarray(at, at + length));
-    at += length;
-  }
-  return out;
-}
+import { blocks } from './pcapng-blocks.js';
 
 /** Packet data of an EPB block (little-endian). */
 function epbData(block: Uint8Array): Uint8Array {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { ErrorCode, type JsonValue, MeterkitError, toJsonValue } from '@meterkit/core';
 import {
@@ -10,6 +9,7 @@ import {
 import { createColors } from 'picocolors';
 import type { Argv, CommandModule } from 'yargs';
 import { httpPrinter } from '../connection/http-printer.js';
+import { readPemOption } from '../connection/pem-option.js';
 import { createObservedSepTransport } from '../connection/sep-transport.js';
 import { WireCapture } from '../connection/wire-capture.js';
 import { ExitCode } from '../exit-codes.js';
@@ -64,17 +64,6 @@ function usage(message: string): MeterkitError {
   return new MeterkitError(ErrorCode.InvalidArgument, message);
 }
 
-function readPem(path: string, option: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new MeterkitError(
-      ErrorCode.InputUnreadable,
-      `--${option} ${path}: cannot read it: ${(e as NodeJS.ErrnoException).code ?? 'error'} (check the path and its permissions)`,
-    );
-  }
-}
-
 /** Parses the URL argument. */
 function parseUrl(text: string): URL {
   let url: URL;
@@ -109,10 +98,10 @@ function transportFor(ctx: CommandContext, url: URL, args: SepClientArgs): Opene
       );
     }
     tls = {
-      certificate: readPem(args.cert, 'cert'),
-      key: readPem(args['key-file'], 'key-file'),
-      serca: readPem(args.ca, 'ca'),
-      ...(args.chain === undefined ? {} : { chain: readPem(args.chain, 'chain') }),
+      certificate: readPemOption(args.cert, 'cert'),
+      key: readPemOption(args['key-file'], 'key-file'),
+      serca: readPemOption(args.ca, 'ca'),
+      ...(args.chain === undefined ? {} : { chain: readPemOption(args.chain, 'chain') }),
     };
   }
   const capture =

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { TlsOptions } from 'node:tls';
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import { listenTls, type Transport } from '@meterkit/core/transport';
 import type { Argv } from 'yargs';
+import { readPemOption } from '../connection/pem-option.js';
 import { type DlmsServerHandle, HdlcServerPort, type MeterSimulator, WrapperServerPort } from './dlms-api.js';
 
 /** The TLS options of `simulate dlms|ansi`. */
@@ -36,17 +36,6 @@ function usage(message: string): MeterkitError {
   return new MeterkitError(ErrorCode.InvalidArgument, message);
 }
 
-function readPem(path: string, option: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new MeterkitError(
-      ErrorCode.InputUnreadable,
-      `--${option} ${path}: cannot read it: ${(e as NodeJS.ErrnoException).code ?? 'error'} (check the path and its permissions)`,
-    );
-  }
-}
-
 /**
  * The TLS server settings of a simulator (RFC 8446 / RFC 5246 server side), or undefined without
  * `--tls`. `--ca` turns on client certificate checking (mutual TLS).
@@ -61,11 +50,11 @@ export function simulatorTlsSettings(args: SimulateTlsArgs, tcp: string | undefi
   if (args.cert === undefined || args['key-file'] === undefined)
     throw usage('--tls needs --cert server.pem and --key-file server.key');
   return {
-    cert: readPem(args.cert, 'cert'),
-    key: readPem(args['key-file'], 'key-file'),
+    cert: readPemOption(args.cert, 'cert'),
+    key: readPemOption(args['key-file'], 'key-file'),
     ...(args.ca === undefined
       ? {}
-      : { ca: readPem(args.ca, 'ca'), requestCert: true, rejectUnauthorized: true }),
+      : { ca: readPemOption(args.ca, 'ca'), requestCert: true, rejectUnauthorized: true }),
   };
 }
 

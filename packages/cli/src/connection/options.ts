@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import type { Argv } from 'yargs';
 import type { MeterProfile, ProfileOptionValue } from '../credentials/keyring.js';
 import { parseHostPort } from './endpoint.js';
+import { readPemOption } from './pem-option.js';
 
 /** Connection options as yargs hands them over (undefined when not given, so a profile can fill in). */
 export interface ConnectionArgs {
@@ -164,17 +164,6 @@ function usage(message: string): MeterkitError {
   return new MeterkitError(ErrorCode.InvalidArgument, message);
 }
 
-function readPem(path: string, option: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new MeterkitError(
-      ErrorCode.InputUnreadable,
-      `--${option} ${path}: cannot read it: ${(e as NodeJS.ErrnoException).code ?? 'error'} (check the path and its permissions)`,
-    );
-  }
-}
-
 /** A value from the arguments, else from the profile, else undefined. */
 function pick<K extends keyof ConnectionArgs>(
   args: ConnectionArgs,
@@ -272,9 +261,9 @@ export function connectionSettings(
   if ((certPath === undefined) !== (keyPath === undefined)) throw usage('--cert and --key-file go together');
   const tls: TlsSettings | undefined = tlsFlag
     ? {
-        cert: certPath === undefined ? undefined : readPem(certPath, 'cert'),
-        key: keyPath === undefined ? undefined : readPem(keyPath, 'key-file'),
-        ca: caPath === undefined ? undefined : readPem(caPath, 'ca'),
+        cert: certPath === undefined ? undefined : readPemOption(certPath, 'cert'),
+        key: keyPath === undefined ? undefined : readPemOption(keyPath, 'key-file'),
+        ca: caPath === undefined ? undefined : readPemOption(caPath, 'ca'),
         servername: asString(pick(args, profile, 'servername'), 'servername'),
         insecure: args.insecure ?? false,
       }

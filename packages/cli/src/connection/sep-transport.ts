@@ -5,17 +5,15 @@ import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import {
-  type SepClientResponse,
   type SepClientTransport,
+  type SepHttpObserver,
   type SepPeerPolicy,
   type SepTlsCredentials,
+  sepHttpExchange,
   sepTlsClientOptions,
 } from '@meterkit/ieee2030-5';
 import type { HttpMessageHead, HttpTrace } from './http-printer.js';
 import { connectTlsObserved, observePlainSocket, type WireTap } from './wire-tap.js';
-
-/** The 2030.5 media type (IEEE 2030.5-2018 §5.5.2). */
-const SEP_XML = 'application/sep+xml';
 
 /** Where a new connection goes, for the wire tap. */
 export interface WireConnectionInfo {
@@ -103,11 +101,20 @@ function responseHead(res: http.IncomingMessage): HttpMessageHead {
   };
 }
 
+function traceObserver(trace: HttpTrace | undefined): SepHttpObserver | undefined {
+  if (trace === undefined) return undefined;
+  return {
+    request: (req, body) => trace.request(requestHead(req), body),
+    response: (res, body) => trace.response(responseHead(res), body),
+  };
+}
+
 /**
  * The 2030.5 client transport of the CLI (IEEE 2030.5-2018 §5.5 HTTP over §6.11 mutual TLS 1.2
  * CCM-8, or plain HTTP for test servers): like `createSepHttpTransport` of `@meterkit/ieee2030-5`
- * (one kept-alive connection, `application/sep+xml`, error statuses returned, network failures as
- * TransportIo / TransportTimeout), and in addition observable: `wire` sees every connection's
+ * (one kept-alive connection, requests by `sepHttpExchange`: `application/sep+xml`, error statuses
+ * returned, network failures as TransportIo / TransportTimeout, refused certificates as
+ * CertificateInvalid), and in addition observable: `wire` sees every connection's
  * raw bytes and TLS key log (`--capture`), `trace` every request and response (`-v`).
  */
 export function createObservedSepTransport(options: ObservedSepTransportOptions): SepClientTransport {
@@ -127,66 +134,16 @@ export function createObservedSepTransport(options: ObservedSepTransportOptions)
   } else {
     agent = options.wire === undefined ? new http.Agent(common) : new ObservedHttpAgent(common, options.wire);
   }
-  const timeout = options.timeoutMs ?? 10000;
-  const max = options.maxBodyBytes ?? 4 * 1024 * 1024;
-  const trace = options.trace;
+  const target = {
+    base,
+    agent,
+    timeoutMs: options.timeoutMs ?? 10000,
+    maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    observer: traceObserver(options.trace),
+  };
   return {
     request(method, path, body) {
-      const url = new URL(path, base);
-      if (url.origin !== base.origin) {
-        return Promise.reject(
-          new MeterkitError(ErrorCode.InvalidArgument, `${url.origin} is not this server`),
-        );
-      }
-      const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
-      const headers: Record<string, string> = { accept: SEP_XML };
-      if (payload !== undefined) {
-        headers['content-type'] = SEP_XML;
-        headers['content-length'] = String(payload.length);
-      }
-      return new Promise<SepClientResponse>((resolve, reject) => {
-        const req = (secure ? https : http).request(url, { method, headers, agent, timeout });
-        trace?.request(requestHead(req), payload);
-        req.on('response', (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size <= max) chunks.push(c);
-            else {
-              reject(
-                new MeterkitError(
-                  ErrorCode.TransportIo,
-                  `${method} ${url.pathname}: response body too large`,
-                ),
-              );
-              res.destroy();
-            }
-          });
-          res.on('end', () => {
-            const b = Buffer.concat(chunks);
-            const bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-            trace?.response(responseHead(res), bytes);
-            const h: Record<string, string | undefined> = {};
-            for (const [k, v] of Object.entries(res.headers)) h[k] = Array.isArray(v) ? v.join(', ') : v;
-            resolve({ status: res.statusCode ?? 0, headers: h, body: bytes });
-          });
-          res.on('error', (e) => reject(new MeterkitError(ErrorCode.TransportIo, e.message, { cause: e })));
-        });
-        req.on('timeout', () =>
-          req.destroy(new MeterkitError(ErrorCode.TransportTimeout, `${method} ${url.pathname} timed out`)),
-        );
-        req.on('error', (e) =>
-          reject(
-            e instanceof MeterkitError
-              ? e
-              : new MeterkitError(ErrorCode.TransportIo, `${method} ${url.pathname}: ${e.message}`, {
-                  cause: e,
-                }),
-          ),
-        );
-        req.end(payload);
-      });
+      return sepHttpExchange(target, method, path, body);
     },
     close() {
       agent.destroy();

@@ -85,6 +85,36 @@ export interface WireConnectionOptions {
   readonly tls: boolean;
 }
 
+/** An open `--capture` file: its descriptor (closed by the owner) and the pcapng writer on it. */
+export interface CaptureFile {
+  readonly fd: number;
+  readonly writer: PcapngWriter;
+}
+
+/**
+ * Creates (or truncates) a `--capture` pcapng file, owner-readable only (it may hold TLS session
+ * keys), and a `PcapngWriter` that writes its blocks synchronously, starting with a Section Header
+ * Block carrying `comment` (pcapng §4.1). An uncreatable file raises `MeterkitError` InputUnreadable.
+ */
+export function openCaptureFile(path: string, comment: string): CaptureFile {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w', 0o600);
+  } catch (e) {
+    throw new MeterkitError(
+      ErrorCode.InputUnreadable,
+      `--capture ${path}: cannot create it: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
+  }
+  const writer = new PcapngWriter(
+    (bytes) => {
+      writeSync(fd, bytes);
+    },
+    { comment },
+  );
+  return { fd, writer };
+}
+
 /**
  * A `--capture` file of connections as they crossed the wire: every connection a synthetic
  * IPv4/TCP stream (client ports 50000, 50001, …) on one LINKTYPE_RAW interface, TLS connections as
@@ -102,22 +132,10 @@ export class WireCapture {
   private done = false;
 
   constructor(path: string, comment: string) {
-    try {
-      this.fd = openSync(path, 'w', 0o600);
-    } catch (e) {
-      throw new MeterkitError(
-        ErrorCode.InputUnreadable,
-        `--capture ${path}: cannot create it: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
-      );
-    }
-    const fd = this.fd;
+    const file = openCaptureFile(path, comment);
+    this.fd = file.fd;
+    this.writer = file.writer;
     this.interfaceDescription = comment;
-    this.writer = new PcapngWriter(
-      (bytes) => {
-        writeSync(fd, bytes);
-      },
-      { comment },
-    );
   }
 
   /** Packets written so far. */

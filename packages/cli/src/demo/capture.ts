@@ -1,6 +1,6 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { ErrorCode, LinkType, MeterkitError, PcapngWriter, TcpStreamRecorder } from '@meterkit/core';
-import { type RecordedConnection, recordConnection } from '../connection/wire-capture.js';
+import { closeSync } from 'node:fs';
+import { LinkType, type PcapngWriter, TcpStreamRecorder } from '@meterkit/core';
+import { openCaptureFile, type RecordedConnection, recordConnection } from '../connection/wire-capture.js';
 
 /**
  * One recorded connection of the demo: a tap for its bytes (and, for TLS, its key log), closed
@@ -26,21 +26,9 @@ export class DemoCapture {
   private closed = false;
 
   constructor(path: string, comment: string) {
-    try {
-      this.fd = openSync(path, 'w', 0o600);
-    } catch (e) {
-      throw new MeterkitError(
-        ErrorCode.InputUnreadable,
-        `--capture ${path}: cannot create it: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
-      );
-    }
-    const fd = this.fd;
-    this.writer = new PcapngWriter(
-      (bytes) => {
-        writeSync(fd, bytes);
-      },
-      { comment },
-    );
+    const file = openCaptureFile(path, comment);
+    this.fd = file.fd;
+    this.writer = file.writer;
   }
 
   /** Packets written so far. */

@@ -175,6 +175,27 @@ export interface DeviceCertificateOptions {
 }
 
 /**
+ * The device-profile extensions of IEEE 2030.5 §6.11.8: critical keyUsage (digitalSignature,
+ * keyAgreement), critical certificatePolicies and the critical HardwareModuleName SAN (RFC 4108),
+ * with a random 8-byte hwSerialNum unless `options` gives one.
+ */
+function deviceProfileExtensions(options: DeviceCertificateOptions): x509.Extension[] {
+  const serial = options.hwSerialNum ?? webcrypto.getRandomValues(new Uint8Array(8));
+  return [
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
+    new x509.CertificatePolicyExtension(
+      [...(options.policies ?? [SepCertificatePolicy.deviceGeneric, SepCertificatePolicy.test])],
+      true,
+    ),
+    new x509.Extension(
+      X509Oid.subjectAltName,
+      true,
+      hardwareModuleNameSan(options.hwType ?? TEST_HW_TYPE, serial),
+    ),
+  ];
+}
+
+/**
  * Issues a 2030.5 device certificate (IEEE 2030.5 §6.11.8) for `publicKey`, signed by `issuer`
  * (a MICA): empty subject, critical HardwareModuleName SAN, critical policies, critical keyUsage
  * digitalSignature + keyAgreement, notAfter 99991231235959Z.
@@ -185,7 +206,6 @@ export async function issueDeviceCertificate(
   options: DeviceCertificateOptions = {},
 ): Promise<x509.X509Certificate> {
   const issuerCert = new x509.X509Certificate(issuer.certificatePem);
-  const serial = options.hwSerialNum ?? webcrypto.getRandomValues(new Uint8Array(8));
   return x509.X509CertificateGenerator.create({
     serialNumber: serialHex(),
     subject: '',
@@ -196,19 +216,7 @@ export async function issueDeviceCertificate(
     publicKey,
     signingKey: issuer.keys.privateKey,
     extensions: [
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
-        true,
-      ),
-      new x509.CertificatePolicyExtension(
-        [...(options.policies ?? [SepCertificatePolicy.deviceGeneric, SepCertificatePolicy.test])],
-        true,
-      ),
-      new x509.Extension(
-        X509Oid.subjectAltName,
-        true,
-        hardwareModuleNameSan(options.hwType ?? TEST_HW_TYPE, serial),
-      ),
+      ...deviceProfileExtensions(options),
       await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey),
     ],
   });
@@ -269,7 +277,6 @@ export async function createSelfSignedDevice(
   options: DeviceCertificateOptions = {},
 ): Promise<IssuedCertificate> {
   const keys = await newKeys();
-  const serial = options.hwSerialNum ?? webcrypto.getRandomValues(new Uint8Array(8));
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialHex(),
     name: '',
@@ -277,21 +284,7 @@ export async function createSelfSignedDevice(
     notBefore: options.notBefore ?? new Date(Date.UTC(2024, 0, 1)),
     notAfter: options.notAfter ?? INDEFINITE,
     signingAlgorithm: SIGN,
-    extensions: [
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
-        true,
-      ),
-      new x509.CertificatePolicyExtension(
-        [...(options.policies ?? [SepCertificatePolicy.deviceGeneric, SepCertificatePolicy.test])],
-        true,
-      ),
-      new x509.Extension(
-        X509Oid.subjectAltName,
-        true,
-        hardwareModuleNameSan(options.hwType ?? TEST_HW_TYPE, serial),
-      ),
-    ],
+    extensions: deviceProfileExtensions(options),
   });
   return issued(cert, keys);
 }
