@@ -7,7 +7,7 @@ import { fromHex } from '@meterkit/core';
 import t from 'tap';
 import { Keyring } from '../src/keyring.js';
 import { ALL_RULES, dlmsBlockNumberRule, MessageAnalyser, type RuleOutcome } from '../src/rules/index.js';
-import type { SessionMessage } from '../src/session/frame-session.js';
+import { dlmsMessage } from './helpers/dlms-message.js';
 
 function run(list: readonly (readonly ['c' | 's', string])[]): RuleOutcome[] {
   const keys = Keyring.empty();
@@ -15,16 +15,7 @@ function run(list: readonly (readonly ['c' | 's', string])[]): RuleOutcome[] {
   const state = dlmsBlockNumberRule.createState!();
   const out: RuleOutcome[] = [];
   list.forEach(([d, hex], i) => {
-    const m: SessionMessage = {
-      type: 'message',
-      frame: i + 1,
-      channel: 'test',
-      direction: d === 'c' ? 'client-to-server' : 'server-to-client',
-      timestamp: undefined,
-      protocol: 'dlms',
-      bytes: fromHex(hex),
-      offset: 0,
-    };
+    const m = dlmsMessage(i, d, fromHex(hex));
     const a = analyser.analyse(m);
     if (a.dlms?.apduError !== undefined)
       throw new Error(`test APDU ${hex} does not decode: ${a.dlms.apduError.message}`);

@@ -20,7 +20,7 @@ import { createCa } from '@meterkit/ieee2030-5';
 import t from 'tap';
 import { Keyring } from '../src/keyring.js';
 import { dlmsHlsRule, MessageAnalyser, type RuleOutcome } from '../src/rules/index.js';
-import type { SessionMessage } from '../src/session/frame-session.js';
+import { dlmsMessage } from './helpers/dlms-message.js';
 
 // Green Book HLS association (mechanism 5): AARQ with CtoS and client title, AARE with StoC and server title
 const AARQ5 =
@@ -41,16 +41,7 @@ function run(keys: Keyring, list: readonly (readonly ['c' | 's', Uint8Array | st
   const state = dlmsHlsRule.createState!();
   const out: RuleOutcome[] = [];
   list.forEach(([d, b], i) => {
-    const m: SessionMessage = {
-      type: 'message',
-      frame: i + 1,
-      channel: 'test',
-      direction: d === 'c' ? 'client-to-server' : 'server-to-client',
-      timestamp: undefined,
-      protocol: 'dlms',
-      bytes: typeof b === 'string' ? fromHex(b) : b,
-      offset: 0,
-    };
+    const m = dlmsMessage(i, d, typeof b === 'string' ? fromHex(b) : b);
     const o = dlmsHlsRule.check({ analysed: analyser.analyse(m), state, keys });
     if (o !== undefined) out.push(o);
   });

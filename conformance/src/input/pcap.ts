@@ -1,6 +1,7 @@
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import type { CaptureInterface, CapturePacket } from './capture-packet.js';
 import { decodePacket } from './decode-packet.js';
+import { CapturePacketSink } from './packet-sink.js';
 import { RecordFramer } from './record-framer.js';
 
 /** Default largest record or block the capture readers accept: 64 MiB. */
@@ -48,10 +49,7 @@ export class PcapReader {
   private littleEndian = false;
   private nanos = false;
   private frames = 0;
-  private out: CapturePacket[] = [];
-  /** Receives each packet as soon as it is read, instead of collecting them (see `pushEach`). */
-  private onPacket: ((packet: CapturePacket) => void) | undefined;
-  private failure: MeterkitError | undefined;
+  private readonly sink = new CapturePacketSink();
 
   constructor(options: CaptureReaderOptions = {}) {
     this.maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
@@ -64,29 +62,19 @@ export class PcapReader {
 
   /** Feeds the next chunk of the file; returns the packets it completed. */
   push(chunk: Uint8Array): CapturePacket[] {
-    this.guard(() => this.framer.push(chunk));
-    return this.take();
+    this.sink.guard(() => this.framer.push(chunk));
+    return this.sink.take();
   }
 
   /** Declares the end of the file; throws `Truncated` if it ended inside a record or before the header. */
   end(): CapturePacket[] {
-    this.guard(() => {
+    this.sink.guard(() => {
       if (this.interface === undefined && this.framer.position === 0) {
         throw new MeterkitError(ErrorCode.Truncated, 'empty pcap file', { offset: 0 });
       }
       this.framer.finish();
     });
-    return this.take();
-  }
-
-  private guard(fn: () => void): void {
-    if (this.failure !== undefined) throw this.failure;
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof MeterkitError) this.failure = e;
-      throw e;
-    }
+    return this.sink.take();
   }
 
   /**
@@ -94,23 +82,7 @@ export class PcapReader {
    * each packet can be done with before the next is decoded. A failure still throws.
    */
   pushEach(chunk: Uint8Array, onPacket: (packet: CapturePacket) => void): void {
-    this.onPacket = onPacket;
-    try {
-      this.guard(() => this.framer.push(chunk));
-    } finally {
-      this.onPacket = undefined;
-    }
-  }
-
-  private emit(packet: CapturePacket): void {
-    if (this.onPacket !== undefined) this.onPacket(packet);
-    else this.out.push(packet);
-  }
-
-  private take(): CapturePacket[] {
-    const out = this.out;
-    this.out = [];
-    return out;
+    this.sink.each(onPacket, () => this.framer.push(chunk));
   }
 
   private u32(b: Uint8Array, at: number): number {
@@ -147,7 +119,7 @@ export class PcapReader {
     const original = this.u32(record, 12);
     const timestamp = BigInt(seconds) * 1_000_000_000n + BigInt(this.nanos ? fraction : fraction * 1000);
     this.frames++;
-    this.emit(
+    this.sink.emit(
       decodePacket({
         frameNumber: this.frames,
         timestamp,

@@ -1,6 +1,7 @@
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import type { CaptureInterface, CapturePacket } from './capture-packet.js';
 import { decodePacket } from './decode-packet.js';
+import { CapturePacketSink } from './packet-sink.js';
 import { type CaptureReaderOptions, DEFAULT_MAX_RECORD_LENGTH } from './pcap.js';
 import { RecordFramer } from './record-framer.js';
 
@@ -63,10 +64,7 @@ export class PcapngReader {
   private sectionState: PcapngSection | undefined;
   private ifaces: InterfaceState[] = [];
   private frames = 0;
-  private out: CapturePacket[] = [];
-  /** Receives each packet as soon as it is read, instead of collecting them (see `pushEach`). */
-  private onPacket: ((packet: CapturePacket) => void) | undefined;
-  private failure: MeterkitError | undefined;
+  private readonly sink = new CapturePacketSink();
   private readonly onSecrets: CaptureReaderOptions['onDecryptionSecrets'];
 
   constructor(options: CaptureReaderOptions = {}) {
@@ -91,29 +89,19 @@ export class PcapngReader {
 
   /** Feeds the next chunk of the file; returns the packets it completed. */
   push(chunk: Uint8Array): CapturePacket[] {
-    this.guard(() => this.framer.push(chunk));
-    return this.take();
+    this.sink.guard(() => this.framer.push(chunk));
+    return this.sink.take();
   }
 
   /** Declares the end of the file; throws `Truncated` if it ended inside a block or was empty. */
   end(): CapturePacket[] {
-    this.guard(() => {
+    this.sink.guard(() => {
       if (this.sectionState === undefined && this.framer.position === 0) {
         throw new MeterkitError(ErrorCode.Truncated, 'empty pcapng file', { offset: 0 });
       }
       this.framer.finish();
     });
-    return this.take();
-  }
-
-  private guard(fn: () => void): void {
-    if (this.failure !== undefined) throw this.failure;
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof MeterkitError) this.failure = e;
-      throw e;
-    }
+    return this.sink.take();
   }
 
   /**
@@ -121,23 +109,7 @@ export class PcapngReader {
    * each packet can be done with before the next is decoded. A failure still throws.
    */
   pushEach(chunk: Uint8Array, onPacket: (packet: CapturePacket) => void): void {
-    this.onPacket = onPacket;
-    try {
-      this.guard(() => this.framer.push(chunk));
-    } finally {
-      this.onPacket = undefined;
-    }
-  }
-
-  private emit(packet: CapturePacket): void {
-    if (this.onPacket !== undefined) this.onPacket(packet);
-    else this.out.push(packet);
-  }
-
-  private take(): CapturePacket[] {
-    const out = this.out;
-    this.out = [];
-    return out;
+    this.sink.each(onPacket, () => this.framer.push(chunk));
   }
 
   private get le(): boolean {
@@ -404,7 +376,7 @@ export class PcapngReader {
     // below 2^53 ticks the product is exact in a double (µs and ms resolutions for centuries)
     const ticks = high < 0x200000 ? BigInt(high * 0x1_0000_0000 + low) : (BigInt(high) << 32n) | BigInt(low);
     this.frames++;
-    this.emit(
+    this.sink.emit(
       decodePacket({
         frameNumber: this.frames,
         timestamp: this.nanos(ticks, iface),
@@ -426,7 +398,7 @@ export class PcapngReader {
     let captured = Math.min(original, block.length - 16);
     if (iface.snapLen !== 0) captured = Math.min(captured, iface.snapLen);
     this.frames++;
-    this.emit(
+    this.sink.emit(
       decodePacket({
         frameNumber: this.frames,
         timestamp: 0n,

@@ -13,19 +13,17 @@ import {
   encodeC1222DatalinkResponse,
 } from '../src/c1218/c1222-datalink.js';
 import { decodeC1218Packet } from '../src/c1218/packet.js';
-import { C1222Client } from '../src/client/c1222-client.js';
-import { absoluteApTitle, C1222KeyStore } from '../src/index.js';
+import type { C1222Client } from '../src/client/c1222-client.js';
+import { absoluteApTitle } from '../src/index.js';
 import { AnsiMeter } from '../src/server/ansi-meter.js';
 import { serveC1222LocalPort } from '../src/server/c1222-local-port-server.js';
-import { readAnsiMeterProfile } from '../src/server/profile.js';
 import { C1218Link, type C1218LinkTrace } from '../src/session/c1218-link.js';
 import { C1222LocalPortTransport } from '../src/session/c1222-local-port.js';
 import { C1222SessionErrorCode } from '../src/session/errors.js';
 import { resolveTableIndex, tableElementLayout } from '../src/tables/element-index.js';
+import { clientToMeter, profile } from './helpers/ansi-meter-profile.js';
 import { haveSocat, ptyPair, serialportInstalled } from './helpers/pty.js';
 
-const profile = await readAnsiMeterProfile(new URL('../profiles/ansi-meter.json', import.meta.url).pathname);
-const KEY0 = fromHex(profile.keys!['0']!);
 const LINK_ENABLE = {
   interfaceControl: 1,
   autoRegistrationControl: 0,
@@ -171,14 +169,7 @@ t.test('C12.22 client and meter over a memory pair with the local-port datalink'
     negotiate: { packetSize: 256, numberOfPackets: 8, baudRates: [6] },
     timeouts: { responseTimeoutMs: 1000 },
   });
-  const client = new C1222Client({
-    transport,
-    callingApTitle: absoluteApTitle('2.16.124.113620.1.22.0.7'),
-    calledApTitle: absoluteApTitle(profile.apTitle!),
-    securityMode: 2,
-    keys: new C1222KeyStore([[0, KEY0]]),
-    retries: 0,
-  });
+  const client = clientToMeter(transport, 2);
   await client.open();
   t.match(transport.negotiated, { packetSize: 256, numberOfPackets: 8, baudRate: 6, numberOfChannels: 1 });
   t.equal(transport.link.packetSize, 256);
@@ -218,14 +209,7 @@ if (!haveSocat()) {
       negotiate: { packetSize: 512, numberOfPackets: 4, baudRates: [10, 8] },
       timeouts: { responseTimeoutMs: 2000 },
     });
-    const client = new C1222Client({
-      transport,
-      callingApTitle: absoluteApTitle('2.16.124.113620.1.22.0.7'),
-      calledApTitle: absoluteApTitle(profile.apTitle!),
-      securityMode: 1,
-      keys: new C1222KeyStore([[0, KEY0]]),
-      retries: 0,
-    });
+    const client = clientToMeter(transport, 1);
     await client.open();
     t.equal(modulePort.baudRate, 57600, 'the module switched to the negotiated rate');
     await waitFor(() => meterPort.baudRate === 57600, 5000).catch(() => undefined);

@@ -10,18 +10,13 @@ import {
 } from '../src/c1218/c1222-transparency.js';
 import { C1222TransparentDeframer } from '../src/c1218/c1222-transparent-deframer.js';
 import { C1218_STP, decodeC1218Packet, encodeC1218Packet } from '../src/c1218/packet.js';
-import { C1222Client } from '../src/client/c1222-client.js';
-import { absoluteApTitle, C1222KeyStore } from '../src/index.js';
 import { AnsiMeter } from '../src/server/ansi-meter.js';
 import { serveC1222LocalPort } from '../src/server/c1222-local-port-server.js';
-import { readAnsiMeterProfile } from '../src/server/profile.js';
 import { C1218Link, type C1218LinkEvent, type C1218LinkTrace } from '../src/session/c1218-link.js';
 import type { C1218Port } from '../src/session/c1218-link-driver.js';
 import { C1222LocalPortTransport } from '../src/session/c1222-local-port.js';
+import { clientToMeter, profile } from './helpers/ansi-meter-profile.js';
 import { haveSocat, ptyPair, serialportInstalled } from './helpers/pty.js';
-
-const profile = await readAnsiMeterProfile(new URL('../profiles/ansi-meter.json', import.meta.url).pathname);
-const KEY0 = fromHex(profile.keys!['0']!);
 
 /** A payload made of nothing but the two bytes transparency escapes, and a few others between. */
 function escapeHeavy(n: number): Uint8Array {
@@ -316,14 +311,7 @@ async function session(t: Test, modulePort: C1218Port, meterPort: C1218Port, bau
     trace: (e) => moduleTrace.push(e),
   });
   const tamper = corruptFirstPacket(modulePort);
-  const client = new C1222Client({
-    transport,
-    callingApTitle: absoluteApTitle('2.16.124.113620.1.22.0.7'),
-    calledApTitle: absoluteApTitle(profile.apTitle!),
-    securityMode: 1,
-    keys: new C1222KeyStore([[0, KEY0]]),
-    retries: 0,
-  });
+  const client = clientToMeter(transport, 1);
   await client.open();
   t.ok(tamper.corrupted(), 'the negotiate packet was corrupted on the line');
   t.ok(

@@ -8,9 +8,9 @@ import { fromHex, isMeterkitError } from '@meterkit/core';
 import t from 'tap';
 import { ClientAssociation, DlmsClient } from '../src/client/index.js';
 import { decodeApdu, SecurityContext } from '../src/index.js';
-import { serveHdlcTcp, serveWrapperTcp } from '../src/server/serve.js';
 import { MeterSimulator } from '../src/server/simulator.js';
 import { profileWith } from './simulator-helpers.js';
+import { hdlcToSimulator, serveSimulator } from './simulator-servers.js';
 
 const EK = '000102030405060708090a0b0c0d0e0f';
 const AK = 'd0d1d2d3d4d5d6d7d8d9dadbdcdddedf';
@@ -85,12 +85,7 @@ function tagsOf(sim: MeterSimulator): number[] {
 t.test('general-ciphering requests against the simulator', async (t) => {
   const sim = new MeterSimulator(profile());
   const tags = tagsOf(sim);
-  const tcp = await serveWrapperTcp(sim, { port: 0 });
-  const hdlc = await serveHdlcTcp(sim, { port: 0 });
-  t.teardown(async () => {
-    await tcp.close();
-    await hdlc.close();
-  });
+  const { tcp, hdlc } = await serveSimulator(t, sim);
   t.ok(sim.keyAgreementPublicKey(1), 'the generated key-agreement key has a public half');
   t.equal(sim.keyAgreementPublicKey(2), undefined);
 
@@ -126,13 +121,7 @@ t.test('general-ciphering requests against the simulator', async (t) => {
 
   await t.test('suite 1, one-pass DH: SET with a long value over HDLC on TCP (blocks)', async (t) => {
     const client = await DlmsClient.connect({
-      connection: {
-        type: 'hdlc-tcp',
-        host: '127.0.0.1',
-        port: hdlc.port,
-        clientAddress: 1,
-        physicalAddress: 17,
-      },
+      connection: hdlcToSimulator(hdlc.port),
       authentication: { mechanism: 5 },
       security: { context: context(sim, 1), form: 'general-ciphering', keyInfo: 'one-pass-diffie-hellman' },
       generalBlockTransfer: 'never',

@@ -17,11 +17,12 @@ import {
   SecurityContext,
   securitySuiteParameters,
 } from '../src/index.js';
-import { deliverPushes, serveHdlcTcp, serveWrapperTcp } from '../src/server/serve.js';
+import { deliverPushes } from '../src/server/serve.js';
 import { MeterSimulator } from '../src/server/simulator.js';
 import { decodeWrapperPdu } from '../src/wrapper/wrapper.js';
 import { get, IID, T0 } from './server-helpers.js';
 import { profileWith } from './simulator-helpers.js';
+import { hdlcToSimulator, serveSimulator } from './simulator-servers.js';
 
 const KEY128 = '000102030405060708090a0b0c0d0e0f';
 const AUTH128 = 'd0d1d2d3d4d5d6d7d8d9dadbdcdddedf';
@@ -110,12 +111,7 @@ function suite1Client(sim: MeterSimulator): SecurityContext {
 
 t.test('HLS-ECDSA and suites 1 and 2 with the real client', async (t) => {
   const sim = new MeterSimulator(profile());
-  const tcp = await serveWrapperTcp(sim, { port: 0 });
-  const hdlc = await serveHdlcTcp(sim, { port: 0 });
-  t.teardown(async () => {
-    await tcp.close();
-    await hdlc.close();
-  });
+  const { tcp, hdlc } = await serveSimulator(t, sim);
   t.equal(sim.signingPublicKey(1)?.asymmetricKeyDetails?.namedCurve, 'prime256v1', 'a generated P-256 key');
   t.equal(sim.signingPublicKey(16), undefined);
 
@@ -139,14 +135,7 @@ t.test('HLS-ECDSA and suites 1 and 2 with the real client', async (t) => {
 
   await t.test('suite 1, HLS 7, dedicated key (ded ciphering) over HDLC/TCP', async (t) => {
     const client = await DlmsClient.connect({
-      connection: {
-        type: 'hdlc-tcp',
-        host: '127.0.0.1',
-        port: hdlc.port,
-        clientAddress: 1,
-        logicalAddress: 1,
-        physicalAddress: 17,
-      },
+      connection: hdlcToSimulator(hdlc.port, 1),
       authentication: { mechanism: 7 },
       security: { context: suite1Client(sim), form: 'ded', dedicatedKey: true },
       timeoutMs: 5000,

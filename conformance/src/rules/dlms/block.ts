@@ -46,6 +46,15 @@ type Classified =
   | { readonly kind: 'open'; readonly service: 'get' | 'action' }
   | undefined;
 
+/** A data block of `service` (IEC 62056-5-3 §9.3: DataBlock-G, DataBlock-SA) as classified. */
+function blockOf(
+  service: DataBlock['service'],
+  b: { readonly blockNumber: number; readonly lastBlock: boolean },
+  first: boolean,
+): Classified {
+  return { kind: 'block', block: { service, blockNumber: b.blockNumber, lastBlock: b.lastBlock, first } };
+}
+
 function classify(a: DecodedApdu): Classified {
   switch (a.type) {
     case 'get-request-normal':
@@ -55,64 +64,24 @@ function classify(a: DecodedApdu): Classified {
     case 'action-request-with-list':
       return { kind: 'open', service: 'action' };
     case 'get-response-with-datablock':
-      return {
-        kind: 'block',
-        block: {
-          service: 'get',
-          blockNumber: a.result.blockNumber,
-          lastBlock: a.result.lastBlock,
-          first: false,
-        },
-      };
+      return blockOf('get', a.result, false);
     case 'get-request-next':
       return { kind: 'ack', ack: { service: 'get', blockNumber: a.blockNumber } };
     case 'set-request-with-first-datablock':
     case 'set-request-with-list-and-first-datablock':
-      return {
-        kind: 'block',
-        block: {
-          service: 'set',
-          blockNumber: a.datablock.blockNumber,
-          lastBlock: a.datablock.lastBlock,
-          first: true,
-        },
-      };
+      return blockOf('set', a.datablock, true);
     case 'set-request-with-datablock':
-      return {
-        kind: 'block',
-        block: {
-          service: 'set',
-          blockNumber: a.datablock.blockNumber,
-          lastBlock: a.datablock.lastBlock,
-          first: false,
-        },
-      };
+      return blockOf('set', a.datablock, false);
     case 'set-response-datablock':
     case 'set-response-last-datablock':
     case 'set-response-last-datablock-with-list':
       return { kind: 'ack', ack: { service: 'set', blockNumber: a.blockNumber } };
     case 'action-request-with-first-pblock':
     case 'action-request-with-list-and-first-pblock':
-      return {
-        kind: 'block',
-        block: {
-          service: 'action',
-          blockNumber: a.pblock.blockNumber,
-          lastBlock: a.pblock.lastBlock,
-          first: true,
-        },
-      };
+      return blockOf('action', a.pblock, true);
     case 'action-request-with-pblock':
     case 'action-response-with-pblock':
-      return {
-        kind: 'block',
-        block: {
-          service: 'action',
-          blockNumber: a.pblock.blockNumber,
-          lastBlock: a.pblock.lastBlock,
-          first: false,
-        },
-      };
+      return blockOf('action', a.pblock, false);
     case 'action-request-next-pblock':
     case 'action-response-next-pblock':
       return { kind: 'ack', ack: { service: 'action', blockNumber: a.blockNumber } };

@@ -20,6 +20,7 @@ import { crc16x25, isMeterkitError, toHex } from '@meterkit/core';
 import { C1222DatalinkAck, readC1222TransparentPacket } from './c1222-transparency.js';
 import type { C1218DeframerItem } from './deframer.js';
 import { C1218_ACK, C1218_NAK, C1218_STP, decodeC1218Control } from './packet.js';
+import { appendToReceiveBuffer } from './receive-buffer.js';
 
 /** The transparent-link deframer (see the module comment). */
 export class C1222TransparentDeframer {
@@ -131,14 +132,7 @@ export class C1222TransparentDeframer {
   }
 
   private append(bytes: Uint8Array): void {
-    if (this.len + bytes.length > this.buf.length) {
-      let cap = this.buf.length * 2;
-      while (cap < this.len + bytes.length) cap *= 2;
-      const next = new Uint8Array(cap);
-      next.set(this.buf.subarray(0, this.len));
-      this.buf = next;
-    }
-    this.buf.set(bytes, this.len);
+    this.buf = appendToReceiveBuffer(this.buf, this.len, bytes);
     this.len += bytes.length;
   }
 }

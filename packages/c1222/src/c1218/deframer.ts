@@ -21,6 +21,7 @@ import {
   type C1218Packet,
   decodeC1218Control,
 } from './packet.js';
+import { appendToReceiveBuffer } from './receive-buffer.js';
 
 /** Why bytes were discarded. */
 export type C1218DiscardReason = 'garbage' | 'crc' | 'length' | 'sequence' | 'flushed' | 'too-long';
@@ -181,14 +182,7 @@ export class C1218Deframer {
   }
 
   private append(bytes: Uint8Array): void {
-    if (this.len + bytes.length > this.buf.length) {
-      let cap = this.buf.length * 2;
-      while (cap < this.len + bytes.length) cap *= 2;
-      const next = new Uint8Array(cap);
-      next.set(this.buf.subarray(0, this.len));
-      this.buf = next;
-    }
-    this.buf.set(bytes, this.len);
+    this.buf = appendToReceiveBuffer(this.buf, this.len, bytes);
     this.len += bytes.length;
   }
 

@@ -7,6 +7,7 @@
  */
 import { MeterkitError } from '@meterkit/core';
 import { C1222_ACSE_TAG } from '../acse/apdu.js';
+import { appendToReceiveBuffer } from '../c1218/receive-buffer.js';
 import { C1222SessionErrorCode } from './errors.js';
 
 /** Options of `C1222StreamDeframer`. */
@@ -87,14 +88,7 @@ export class C1222StreamDeframer {
   }
 
   private append(bytes: Uint8Array): void {
-    if (this.len + bytes.length > this.buf.length) {
-      let cap = this.buf.length * 2;
-      while (cap < this.len + bytes.length) cap *= 2;
-      const next = new Uint8Array(cap);
-      next.set(this.buf.subarray(0, this.len));
-      this.buf = next;
-    }
-    this.buf.set(bytes, this.len);
+    this.buf = appendToReceiveBuffer(this.buf, this.len, bytes);
     this.len += bytes.length;
   }
 }

@@ -1,5 +1,4 @@
 import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ErrorCode, fromHex, MeterkitError } from '@meterkit/core';
 import { SecurityContext } from '@meterkit/dlms';
 import { createColors } from 'picocolors';
@@ -11,6 +10,7 @@ import {
   connectionSettings,
   withConnectionOptions,
 } from '../connection/options.js';
+import { readPemOption } from '../connection/pem-option.js';
 import type { MeterProfile } from '../credentials/keyring.js';
 import { type CredentialArgs, loadCredentials, withCredentialOptions } from '../credentials/options.js';
 import type { Credentials } from '../credentials/resolve.js';
@@ -172,17 +172,6 @@ function secret(credentials: Credentials, name: string, why: string): Uint8Array
   return s.reveal();
 }
 
-function readPemFile(path: string, option: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new MeterkitError(
-      ErrorCode.InputUnreadable,
-      `--${option} ${path}: cannot read it: ${(e as NodeJS.ErrnoException).code ?? 'error'} (check the path and its permissions)`,
-    );
-  }
-}
-
 function checkCurve(key: KeyObject, suite: number, what: string): KeyObject {
   const curve = key.asymmetricKeyType === 'ec' ? key.asymmetricKeyDetails?.namedCurve : undefined;
   const want = SUITE_CURVE[suite] as string;
@@ -197,7 +186,7 @@ function checkCurve(key: KeyObject, suite: number, what: string): KeyObject {
 
 /** The client's ECDSA private key for HLS-ECDSA (mechanism 7). Its bytes never appear in a message. */
 function signingKeyFrom(path: string, suite: number): KeyObject {
-  const pem = readPemFile(path, 'sign-key');
+  const pem = readPemOption(path, 'sign-key');
   let key: KeyObject;
   try {
     key = createPrivateKey(pem);
@@ -212,7 +201,7 @@ function signingKeyFrom(path: string, suite: number): KeyObject {
 
 /** The meter's ECDSA public key, from a PEM certificate or a PEM public key. */
 function serverKeyFrom(path: string, suite: number): KeyObject {
-  const pem = readPemFile(path, 'server-cert');
+  const pem = readPemOption(path, 'server-cert');
   let key: KeyObject;
   try {
     key = pem.includes('BEGIN CERTIFICATE') ? new X509Certificate(pem).publicKey : createPublicKey(pem);

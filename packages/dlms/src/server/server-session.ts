@@ -127,6 +127,18 @@ interface LongTransfer {
   readonly protection: Protection;
 }
 
+/**
+ * Cuts the next block of a long response (IEC 62056-5-3 §9.3: the services' own block transfer of
+ * responses): advances `t` past the block, numbers it and says whether it is the last.
+ */
+function takeBlock(t: LongTransfer): { readonly rawData: Uint8Array; readonly lastBlock: boolean } {
+  const end = Math.min(t.payload.length, t.offset + t.chunk);
+  const rawData = t.payload.subarray(t.offset, end);
+  t.offset = end;
+  t.blockNumber++;
+  return { rawData, lastBlock: end >= t.payload.length };
+}
+
 interface PendingBlocks {
   readonly kind: 'set' | 'set-list' | 'action';
   readonly invokeIdAndPriority: InvokeIdAndPriority;
@@ -739,11 +751,7 @@ export class DlmsServerSession {
   }
 
   private getBlock(t: LongTransfer): XdlmsApdu {
-    const end = Math.min(t.payload.length, t.offset + t.chunk);
-    const rawData = t.payload.subarray(t.offset, end);
-    t.offset = end;
-    t.blockNumber++;
-    const lastBlock = end >= t.payload.length;
+    const { rawData, lastBlock } = takeBlock(t);
     if (lastBlock) this.longGet = undefined;
     return {
       type: 'get-response-with-datablock',
@@ -1079,11 +1087,7 @@ export class DlmsServerSession {
   }
 
   private actionBlockOut(t: LongTransfer): XdlmsApdu {
-    const end = Math.min(t.payload.length, t.offset + t.chunk);
-    const rawData = t.payload.subarray(t.offset, end);
-    t.offset = end;
-    t.blockNumber++;
-    const lastBlock = end >= t.payload.length;
+    const { rawData, lastBlock } = takeBlock(t);
     if (lastBlock) this.longAction = undefined;
     return {
       type: 'action-response-with-pblock',
@@ -1232,11 +1236,7 @@ export class DlmsServerSession {
   }
 
   private readBlock(t: LongTransfer): XdlmsApdu {
-    const end = Math.min(t.payload.length, t.offset + t.chunk);
-    const rawData = t.payload.subarray(t.offset, end);
-    t.offset = end;
-    t.blockNumber++;
-    const lastBlock = end >= t.payload.length;
+    const { rawData, lastBlock } = takeBlock(t);
     if (lastBlock) this.longRead = undefined;
     return {
       type: 'read-response',
