@@ -84,6 +84,12 @@ export interface ConformanceReport {
     readonly byRule: Readonly<Record<string, VerdictCounts>>;
     /** The overall verdict: FAIL if any rule failed, else ERROR, else INCONCLUSIVE, else PASS (or INAPPLICABLE when nothing applied). */
     readonly verdict: Verdict;
+    /**
+     * Findings counted in `total` but not listed in `findings` because a report limit was reached
+     * (`maxFindings`, `maxPassFindings`); absent when every counted finding is listed. PASS findings
+     * left out on purpose (`passFindings: false`) are not counted here.
+     */
+    readonly unlisted?: VerdictCounts;
   };
 }
 

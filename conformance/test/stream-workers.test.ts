@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { writeDlmsCapture } from '../../bench/scale/dlms-capture.js';
 import { Keyring } from '../src/keyring.js';
+import { toHtml } from '../src/report/html.js';
+import { toTap } from '../src/report/tap.js';
 import { dlmsApduDecodeRule, dlmsInvokeIdRule } from '../src/rules/index.js';
 import { runConformance } from '../src/runner/run.js';
 import { END_SEQ, mergeShardResults, type ShardResult, type VerdictLimits } from '../src/runner/shard.js';
@@ -35,8 +37,27 @@ t.test('worker shards give the same report as one thread', async (t) => {
   t.same(await runConformance(inputs, { ...base, workers: 3 }), one, '3 workers');
   // without PASS findings and with a small findings limit, the same detail is cut
   const small = await runConformance(inputs, { createdAt: new Date(0), passFindings: false, maxFindings: 1 });
-  t.same(small.summary, one.summary, 'every verdict counted either way');
+  t.same(small.summary.total, one.summary.total, 'every verdict counted either way');
+  t.same(small.summary.byRule, one.summary.byRule);
+  t.equal(small.summary.verdict, one.summary.verdict);
   t.same(small.findings, [one.findings.find((f) => f.verdict !== 'PASS')]);
+  // the summary says what the limits kept out of the lists
+  const listed = (r: typeof one, v: 'PASS' | 'FAIL' | 'ERROR' | 'INCONCLUSIVE' | 'INAPPLICABLE') =>
+    r.findings.filter((f) => f.verdict === v).length;
+  t.equal(
+    one.summary.unlisted?.PASS,
+    one.summary.total.PASS - 2000,
+    'PASS findings beyond the limit counted',
+  );
+  t.equal(small.summary.unlisted?.PASS, 0, 'PASS findings left out on purpose are not "unlisted"');
+  const nonPass = ['FAIL', 'ERROR', 'INCONCLUSIVE', 'INAPPLICABLE'] as const;
+  t.equal(
+    nonPass.reduce((n, v) => n + (small.summary.unlisted?.[v] ?? 0), 0),
+    nonPass.reduce((n, v) => n + small.summary.total[v] - listed(small, v), 0),
+    'every non-PASS finding beyond the first is counted as not listed',
+  );
+  t.ok(toHtml(small).includes('id="unlisted"'), 'the HTML report says so');
+  t.match(toTap(small), /# not listed \(report limits reached\): 0 pass, \d+ fail/, 'the TAP report says so');
 });
 
 t.test('a capture is hashed while read, and whole when it fails part-way', async (t) => {

@@ -58,6 +58,15 @@ ${fails ? `<ul class="failures">${fails}</ul>` : ''}<div class="cols"><pre class
 </details>`;
 }
 
+/** The line saying how many counted findings a report limit kept out of the lists (empty when none). */
+function unlistedNote(u: ConformanceReport['summary']['unlisted']): string {
+  if (u === undefined) return '';
+  const parts = (['FAIL', 'ERROR', 'INCONCLUSIVE', 'PASS', 'INAPPLICABLE'] as const)
+    .filter((v) => u[v] > 0)
+    .map((v) => `${u[v]} ${v}`);
+  return `<p id="unlisted"><strong>Not listed:</strong> ${parts.join(', ')} finding(s) are counted above but not listed below (report limits reached).</p>`;
+}
+
 /**
  * A self-contained HTML report (no scripts or external resources): the overall verdict and counts
  * (elements `#verdict`, `#count-PASS`, `#count-FAIL`, … for tools that read them), a per-rule table,
@@ -108,7 +117,7 @@ pre{margin:0;font:12px/1.35 ui-monospace,monospace;white-space:pre-wrap}
 </style></head><body>
 <h1>meterkit conformance report</h1>
 <p>Verdict: <span id="verdict">${badge(s.verdict)}</span> · ${escapeHtml(report.tool.name)} ${escapeHtml(report.tool.version)} · ${escapeHtml(report.createdAt)}</p>
-<div class="counts">${counts}</div>
+<div class="counts">${counts}</div>${unlistedNote(s.unlisted)}
 <h2>Rules</h2>
 <table id="rules"><tr><th>rule</th><th>statement</th><th>clause</th><th>pass</th><th>fail</th><th>error</th><th>inconclusive</th><th>inapplicable</th></tr>
 ${ruleRows}

@@ -43,5 +43,10 @@ export function toTap(report: ConformanceReport): string {
   out.push(
     `# verdict ${report.summary.verdict}: ${t.PASS} pass, ${t.FAIL} fail, ${t.ERROR} error, ${t.INCONCLUSIVE} inconclusive, ${t.INAPPLICABLE} inapplicable`,
   );
+  const u = report.summary.unlisted;
+  if (u !== undefined)
+    out.push(
+      `# not listed (report limits reached): ${u.PASS} pass, ${u.FAIL} fail, ${u.ERROR} error, ${u.INCONCLUSIVE} inconclusive, ${u.INAPPLICABLE} inapplicable`,
+    );
   return `${out.join('\n')}\n`;
 }

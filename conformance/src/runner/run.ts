@@ -267,5 +267,12 @@ export async function runConformance(
           : total.PASS > 0
             ? 'PASS'
             : 'INAPPLICABLE';
-  return { ...report, summary: { total, byRule, verdict } };
+  // what the limits kept out of the list (PASS only counts when PASS findings are listed at all)
+  const unlisted = emptyCounts();
+  for (const v of Object.keys(total) as Verdict[]) unlisted[v] = total[v];
+  for (const f of findings) unlisted[f.verdict]--;
+  for (const v of Object.keys(unlisted) as Verdict[]) if (unlisted[v] < 0) unlisted[v] = 0;
+  if (!limits.keepPass) unlisted.PASS = 0;
+  const anyUnlisted = (Object.values(unlisted) as number[]).some((n) => n > 0);
+  return { ...report, summary: { total, byRule, verdict, ...(anyUnlisted ? { unlisted } : {}) } };
 }
