@@ -35,3 +35,9 @@ const count = (text) => {
 };
 if (existsSync(dir)) walk(dir);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+// CI installs every tool the tests need (.ci/run), so a skip there means a test proved nothing:
+// fail the run instead of reporting it (locally a skip with its reason is fine).
+if (process.env.CI && skipped > 0) {
+  console.error(`CI: ${skipped} test(s) skipped; every test must run in CI (see the SKIP reasons above)`);
+  process.exitCode = 1;
+}

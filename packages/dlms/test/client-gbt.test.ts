@@ -36,6 +36,7 @@ import {
   WrapperDeframer,
   type XdlmsApdu,
 } from '../src/index.js';
+import { DEFAULT_SIMULATOR_PROFILE, HdlcServerPort, MeterSimulator } from '../src/server/index.js';
 import { key, type ResponderOptions, ScriptedServer, serveHdlc } from './client-responder.js';
 
 const iip = (invokeId: number): InvokeIdAndPriority => ({
@@ -1160,19 +1161,9 @@ function frames(chunk: Uint8Array): string[] {
 
 // ---------------------------------------------------------------- the meter simulator over HDLC-over-TCP
 
-// the simulator is built alongside the client (src/server/); the test says so when it is not there
-let simulator: typeof import('../src/server/index.js') | undefined;
-try {
-  simulator = await import('../src/server/index.js');
-} catch {
-  simulator = undefined;
-}
-
 t.test(
   'HDLC over TCP against the meter simulator: GBT requests, answers in windows of 3, RR polling',
-  { skip: simulator === undefined ? 'the simulator (src/server/) is not available' : false },
   async (t) => {
-    const { MeterSimulator, HdlcServerPort, DEFAULT_SIMULATOR_PROFILE } = simulator!;
     const meter = new MeterSimulator(DEFAULT_SIMULATOR_PROFILE);
     t.teardown(() => meter.close());
     let polls = 0;
