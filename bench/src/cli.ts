@@ -6,6 +6,10 @@ export interface BenchArgs {
   readonly json: boolean;
   readonly help: boolean;
   readonly options: RunOptions;
+  /** Run every case file in the parent process instead of one child process per file. */
+  readonly inProcess: boolean;
+  /** Internal: the case a child process serves (JSON of `CaseChildPlan`), set by the parent. */
+  readonly serve: string | undefined;
 }
 
 /** Usage text. */
@@ -15,7 +19,10 @@ export const USAGE = `usage: npm run bench -- [filter ...] [--json] [--runs N] [
   --json      print one JSON array of { case, ops_per_s, mb_per_s, baseline, ratio }
   --runs N    timed runs per case (median reported; default 5)
   --time MS   length of each timed run in ms (default 300)
-  --warmup MS warm-up per case in ms (default 200)`;
+  --warmup MS warm-up per case in ms (default 200)
+  --in-process  measure every case in this process (default: one child process per case, a case
+              and its baseline alternating runs in two processes, so neither's heap or JIT state
+              tilts the other's numbers)`;
 
 function positive(flag: string, text: string | undefined): number {
   const n = Number(text);
@@ -28,6 +35,8 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   const filters: string[] = [];
   let json = false;
   let help = false;
+  let inProcess = false;
+  let serve: string | undefined;
   const options: { runs?: number; runMs?: number; warmupMs?: number } = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -40,6 +49,13 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--help':
       case '-h':
         help = true;
+        break;
+      case '--in-process':
+        inProcess = true;
+        break;
+      case '--serve':
+        serve = value();
+        if (serve === undefined) throw new Error('--serve needs a plan');
         break;
       case '--runs':
         options.runs = Math.round(positive('--runs', value()));
@@ -55,5 +71,5 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         filters.push(arg);
     }
   }
-  return { filters, json, help, options };
+  return { filters, json, help, options, inProcess, serve };
 }

@@ -2,6 +2,7 @@
 export * from './case.js';
 export * from './cli.js';
 export * from './data.js';
+export * from './isolate.js';
 export * from './registry.js';
 export * from './report.js';
 export * from './runner.js';

@@ -28,14 +28,26 @@ export function checkCases(cases: readonly BenchCase[]): readonly BenchCase[] {
   return cases;
 }
 
-/**
- * Loads every case file in `dir` (sorted by file name) and collects their `cases` exports: adding a
- * file to `cases/` is all it takes to register new cases.
- */
-export async function loadCases(dir: URL = CASES_DIR): Promise<readonly BenchCase[]> {
+/** The cases one case file registers. */
+export interface CaseFile {
+  /** File name inside the cases directory, e.g. `dlms-security.ts`. */
+  readonly file: string;
+  readonly cases: readonly BenchCase[];
+}
+
+/** The case files in `dir`, sorted by name; `only` keeps the ones it names. */
+export function caseFileNames(dir: URL = CASES_DIR, only?: readonly string[]): string[] {
   const files = readdirSync(dir).filter(isCaseFile).sort();
-  const all: BenchCase[] = [];
-  for (const file of files) {
+  return only === undefined ? files : files.filter((f) => only.includes(f));
+}
+
+/**
+ * Loads the case files in `dir` (sorted by file name; only the files `only` names when given) and
+ * collects each one's `cases` export: adding a file to `cases/` is all it takes to register new cases.
+ */
+export async function loadCaseFiles(dir: URL = CASES_DIR, only?: readonly string[]): Promise<CaseFile[]> {
+  const out: CaseFile[] = [];
+  for (const file of caseFileNames(dir, only)) {
     let mod: unknown;
     try {
       mod = await import(pathToFileURL(new URL(file, dir).pathname).href);
@@ -46,9 +58,19 @@ export async function loadCases(dir: URL = CASES_DIR): Promise<readonly BenchCas
     if (!Array.isArray(list) || !list.every(isBenchCase)) {
       throw new Error(`bench case file ${file} must export "cases: readonly BenchCase[]"`);
     }
-    all.push(...list);
+    out.push({ file, cases: list });
   }
-  return checkCases(all);
+  // a subset may name baselines in files it did not load; the full set is checked when loaded whole
+  if (only === undefined) checkCases(out.flatMap((f) => f.cases));
+  return out;
+}
+
+/** Every case of every case file in `dir` (see `loadCaseFiles`), checked with `checkCases`. */
+export async function loadCases(
+  dir: URL = CASES_DIR,
+  only?: readonly string[],
+): Promise<readonly BenchCase[]> {
+  return (await loadCaseFiles(dir, only)).flatMap((f) => f.cases);
 }
 
 /**

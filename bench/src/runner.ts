@@ -48,14 +48,15 @@ function now(): number {
   return performance.now();
 }
 
-function median(values: readonly number[]): number {
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** Warms `run` up for `warmupMs` and returns a batch size that takes about 1/20 of `runMs`. */
-function calibrate(run: () => unknown, warmupMs: number, runMs: number): number {
+export function calibrate(run: () => unknown, warmupMs: number, runMs: number): number {
   let batch = 1;
   const target = Math.max(0.05, runMs / 20);
   const warmEnd = now() + warmupMs;
@@ -68,8 +69,8 @@ function calibrate(run: () => unknown, warmupMs: number, runMs: number): number 
   return batch;
 }
 
-/** One timed run of about `runMs`: ops/s. */
-function timedRun(run: () => unknown, batch: number, runMs: number): number {
+/** One timed run of about `runMs` in batches of `batch` calls: ops/s. */
+export function timedRun(run: () => unknown, batch: number, runMs: number): number {
   let ops = 0;
   const t0 = now();
   let elapsed = 0;
@@ -154,7 +155,6 @@ export async function runCases(
   onResult?: (result: CaseResult) => void,
 ): Promise<CaseResult[]> {
   const measured = new Map<string, { c: BenchCase; samples: number[]; ops: number }>();
-  const results: CaseResult[] = [];
   const order = [...cases].sort(
     (a, b) => Number(a.baseline !== undefined) - Number(b.baseline !== undefined),
   );
@@ -170,12 +170,7 @@ export async function runCases(
         if (base !== undefined && base.async !== true) {
           const paired = measurePaired(c, base, options);
           samples = paired.case;
-          const perRun = paired.case.map((ops, i) => {
-            const b = paired.base[i]!;
-            return c.bytesPerOp !== undefined && base.bytesPerOp !== undefined
-              ? (b * base.bytesPerOp) / (ops * c.bytesPerOp)
-              : b / ops;
-          });
+          const perRun = paired.case.map((ops, i) => pairRatio(c, base, ops, paired.base[i]!));
           pairedRatios.set(c.name, median(perRun));
         } else samples = measure(c, options);
       } finally {
@@ -184,30 +179,54 @@ export async function runCases(
     }
     measured.set(c.name, { c, samples, ops: median(samples) });
   }
-  for (const c of cases) {
-    const m = measured.get(c.name)!;
-    const bytes = c.bytesPerOp ?? null;
-    const mbPerSec = bytes === null ? null : (m.ops * bytes) / 1e6;
-    const base = c.baseline === undefined ? undefined : measured.get(c.baseline);
-    let ratio: number | null = pairedRatios.get(c.name) ?? null;
-    if (ratio === null && base !== undefined) {
-      const baseBytes = base.c.bytesPerOp;
-      ratio =
-        bytes !== null && baseBytes !== undefined
-          ? (base.ops * baseBytes) / (m.ops * bytes)
-          : base.ops / m.ops;
-    }
-    const result: CaseResult = {
-      name: c.name,
-      opsPerSec: m.ops,
-      mbPerSec,
-      bytesPerOp: bytes,
-      baseline: base === undefined ? null : base.c.name,
-      ratio,
-      samples: m.samples,
-    };
-    results.push(result);
-    onResult?.(result);
-  }
+  const results = caseResults(
+    cases,
+    new Map([...measured].map(([name, m]) => [name, m.samples])),
+    pairedRatios,
+  );
+  for (const r of results) onResult?.(r);
   return results;
+}
+
+/**
+ * Builds the results of `cases` (in their order) from each case's timed-run samples and the paired
+ * ratios measured for cases with a baseline; a case without a paired ratio but with a baseline gets
+ * the ratio of the two medians.
+ */
+export function caseResults(
+  cases: readonly BenchCase[],
+  samples: ReadonlyMap<string, readonly number[]>,
+  pairedRatios: ReadonlyMap<string, number>,
+): CaseResult[] {
+  const byName = new Map(cases.map((c) => [c.name, c]));
+  const opsOf = (name: string) => median(samples.get(name)!);
+  return cases.map((c) => {
+    const ops = opsOf(c.name);
+    const bytes = c.bytesPerOp ?? null;
+    const base = c.baseline === undefined ? undefined : byName.get(c.baseline);
+    let ratio: number | null = pairedRatios.get(c.name) ?? null;
+    if (ratio === null && base !== undefined && samples.has(base.name)) {
+      const baseOps = opsOf(base.name);
+      ratio =
+        bytes !== null && base.bytesPerOp !== undefined
+          ? (baseOps * base.bytesPerOp) / (ops * bytes)
+          : baseOps / ops;
+    }
+    return {
+      name: c.name,
+      opsPerSec: ops,
+      mbPerSec: bytes === null ? null : (ops * bytes) / 1e6,
+      bytesPerOp: bytes,
+      baseline: base === undefined ? null : base.name,
+      ratio,
+      samples: [...samples.get(c.name)!],
+    };
+  });
+}
+
+/** This case's cost over its baseline's for one pair of runs (see `CaseResult.ratio`). */
+export function pairRatio(c: BenchCase, base: BenchCase, caseOps: number, baseOps: number): number {
+  return c.bytesPerOp !== undefined && base.bytesPerOp !== undefined
+    ? (baseOps * base.bytesPerOp) / (caseOps * c.bytesPerOp)
+    : baseOps / caseOps;
 }

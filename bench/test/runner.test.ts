@@ -3,9 +3,11 @@ import { pathToFileURL } from 'node:url';
 import t from 'tap';
 import {
   type BenchCase,
+  caseFileNames,
   checkCases,
   formatTable,
   isBenchCase,
+  loadCaseFiles,
   loadCases,
   measure,
   measurePaired,
@@ -116,6 +118,24 @@ t.test('registry: loads the real case files, rejects malformed ones', async (t) 
     (await loadCases(pathToFileURL(`${ok}/`))).map((c) => c.name),
     ['one'],
   );
+  // a child loads only its own files: baselines in files it did not load are not an error there
+  const split = t.testdir({
+    'base.js': 'export const cases = [{ name: "a", run: () => 1 }];\n',
+    'dep.js': 'export const cases = [{ name: "b", baseline: "a", run: () => 1 }];\n',
+  });
+  const files = await loadCaseFiles(pathToFileURL(`${split}/`));
+  t.same(
+    files.map((f) => [f.file, f.cases.map((c) => c.name)]),
+    [
+      ['base.js', ['a']],
+      ['dep.js', ['b']],
+    ],
+  );
+  t.same(
+    (await loadCases(pathToFileURL(`${split}/`), ['dep.js'])).map((c) => c.name),
+    ['b'],
+  );
+  t.same(caseFileNames(pathToFileURL(`${split}/`), ['base.js', 'zzz.js']), ['base.js']);
 });
 
 t.test('cli: flags and filters', async (t) => {
@@ -124,7 +144,12 @@ t.test('cli: flags and filters', async (t) => {
     json: true,
     help: false,
     options: { runs: 3, runMs: 50, warmupMs: 10 },
+    inProcess: false,
+    serve: undefined,
   });
+  t.equal(parseArgs(['--in-process']).inProcess, true);
+  t.equal(parseArgs(['--serve', '{"files":[],"case":"x"}']).serve, '{"files":[],"case":"x"}');
+  t.throws(() => parseArgs(['--serve']), /needs a plan/);
   t.equal(parseArgs(['-h']).help, true);
   t.throws(() => parseArgs(['--runs']), /positive/);
   t.throws(() => parseArgs(['--time', '-1']), /positive/);
@@ -157,6 +182,32 @@ t.test('npm run bench -- <filter> --json prints one JSON array', async (t) => {
     { case: 'crc16-x25: FCS check of real frames', baseline: 'crc16-x25: real frames', ratio: Number },
   ]);
   t.equal((rows as unknown[]).length, 2);
+  // a baseline from another case file (the child loads both files), and the in-process mode
+  for (const extra of [[], ['--in-process']]) {
+    const out2 = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--conditions=meterkit-source',
+        'bench/src/main.ts',
+        'decode ST23',
+        '--json',
+        '--time=5',
+        '--runs=2',
+        '--warmup=5',
+        ...extra,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const rows2 = JSON.parse(out2) as { case: string; ratio: number | null }[];
+    t.same(
+      rows2.map((r) => r.case),
+      ['c1219: decode ST23 current register data (default meter)', 'crc16-x25: real frames'],
+      `cases in registration order ${extra.join(' ')}`,
+    );
+    t.ok(rows2[0]!.ratio! > 0 && rows2[1]!.ratio === null, 'the paired ratio is measured');
+  }
   const help = execFileSync(
     process.execPath,
     ['--import', 'tsx', '--conditions=meterkit-source', 'bench/src/main.ts', '--help'],
