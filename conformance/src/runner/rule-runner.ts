@@ -34,6 +34,12 @@ export function layerError(m: AnalysedMessage): MeterkitError | undefined {
   );
 }
 
+/** The session-rule states held for one channel: by rule position, and the order they were made in. */
+interface ChannelStates {
+  readonly states: unknown[];
+  readonly order: number[];
+}
+
 /**
  * The synchronous core of a conformance run: decodes each framed message once, runs every rule
  * of its protocol (session rules with per-channel state) and hands findings on. `finish` concludes
@@ -42,16 +48,15 @@ export function layerError(m: AnalysedMessage): MeterkitError | undefined {
 export class RuleRunner {
   readonly #rules: readonly AnyRule[];
   /** The rules that apply to each protocol (capture rules included), computed once. */
-  readonly #byProtocol = new Map<string | undefined, readonly AnyRule[]>();
+  readonly #byProtocol = new Map<string | undefined, readonly number[]>();
   readonly #keys: Keyring;
   readonly #analyser: MessageAnalyser;
-  readonly #states = new Map<string, Map<AnyRule, unknown>>();
+  readonly #states = new Map<string, ChannelStates>();
   #keepPass: boolean;
   readonly #frameBase: number;
   readonly #onFinding: (f: Finding) => void;
   /** PASS verdicts per rule (by its position in the rules), counted even when not reported one by one. */
   readonly #passes: number[];
-  readonly #position = new Map<AnyRule, number>();
 
   constructor(options: RuleRunnerOptions) {
     this.#rules = options.rules ?? ALL_RULES;
@@ -61,7 +66,6 @@ export class RuleRunner {
     this.#frameBase = options.frameBase ?? 0;
     this.#onFinding = options.onFinding;
     this.#passes = this.#rules.map(() => 0);
-    for (let i = 0; i < this.#rules.length; i++) this.#position.set(this.#rules[i]!, i);
   }
 
   /** PASS verdicts per rule id, counted even when not reported one by one. */
@@ -83,9 +87,10 @@ export class RuleRunner {
     this.#keepPass = keep;
   }
 
-  #add(rule: AnyRule, o: RuleOutcome, frame: number | undefined): void {
+  #add(position: number, o: RuleOutcome, frame: number | undefined): void {
+    const rule = this.#rules[position]!;
     if (o.verdict === 'PASS') {
-      this.#passes[this.#position.get(rule)!]!++;
+      this.#passes[position]!++;
       if (!this.#keepPass) return;
     }
     const f = o.frame ?? frame;
@@ -101,17 +106,19 @@ export class RuleRunner {
   /** Checks one message; `flagged` when a rule gave it a verdict other than PASS. */
   check(message: SessionMessage): { readonly analysed: AnalysedMessage; readonly flagged: boolean } {
     const analysed = this.#analyser.analyse(message);
-    let states = this.#states.get(message.channel);
-    if (states === undefined) {
+    let channel = this.#states.get(message.channel);
+    if (channel === undefined) {
       if (this.#states.size >= MAX_TRACKED_CHANNELS) this.#conclude(this.#states.keys().next().value!);
-      states = new Map();
-      this.#states.set(message.channel, states);
+      channel = { states: new Array(this.#rules.length), order: [] };
+      this.#states.set(message.channel, channel);
     }
     let flagged = false;
-    let rules = this.#byProtocol.get(message.protocol);
-    if (rules === undefined) {
-      rules = this.#rules.filter((r) => applies(r, analysed));
-      this.#byProtocol.set(message.protocol, rules);
+    let positions = this.#byProtocol.get(message.protocol);
+    if (positions === undefined) {
+      const found: number[] = [];
+      for (let i = 0; i < this.#rules.length; i++) if (applies(this.#rules[i]!, analysed)) found.push(i);
+      positions = found;
+      this.#byProtocol.set(message.protocol, found);
     }
     // one context per message; only `state` changes from rule to rule
     const context: { analysed: AnalysedMessage; state: unknown; keys: Keyring } = {
@@ -119,11 +126,15 @@ export class RuleRunner {
       state: undefined,
       keys: this.#keys,
     };
-    for (const rule of rules) {
-      let state = states.get(rule);
+    const states = channel.states;
+    for (let k = 0; k < positions.length; k++) {
+      const i = positions[k]!;
+      const rule = this.#rules[i]!;
+      let state = states[i];
       if (state === undefined && rule.createState !== undefined) {
         state = rule.createState();
-        states.set(rule, state);
+        states[i] = state;
+        channel.order.push(i);
       }
       let o: RuleOutcome | undefined;
       try {
@@ -135,7 +146,7 @@ export class RuleRunner {
       }
       if (o === undefined) continue;
       if (o.verdict !== 'PASS') flagged = true;
-      this.#add(rule, o, message.frame);
+      this.#add(i, o, message.frame);
     }
     return { analysed, flagged };
   }
@@ -146,12 +157,14 @@ export class RuleRunner {
   }
 
   #conclude(channel: string): void {
-    const states = this.#states.get(channel);
+    const held = this.#states.get(channel);
     this.#states.delete(channel);
-    if (states === undefined) return;
-    for (const [rule, state] of states) {
+    if (held === undefined) return;
+    // in the order the states were made (as the rules first met the channel)
+    for (const i of held.order) {
+      const rule = this.#rules[i]!;
       if (rule.finish === undefined) continue;
-      for (const o of rule.finish(state, this.#keys)) this.#add(rule, o, undefined);
+      for (const o of rule.finish(held.states[i], this.#keys)) this.#add(i, o, undefined);
     }
   }
 

@@ -105,7 +105,7 @@ export function replayCommand(ctx: CommandContext): CommandModule<object, Replay
         .option('workers', {
           type: 'number',
           describe:
-            'worker threads for pcap/pcapng inputs: channels are sharded over them (same report as one thread)',
+            'worker threads for pcap/pcapng inputs (default 0): reading stays on the main thread, the channels are sharded over the workers for the rules (same report; 1 is fastest on 2 cores)',
         })
         .example('$0 replay push.pcapng --report report.html', 'check a capture and write an HTML report')
         .example(

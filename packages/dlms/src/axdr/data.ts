@@ -113,6 +113,12 @@ export const DataTag = {
   'dont-care': 255,
 } as const satisfies Record<DataTypeName, number>;
 
+/**
+ * Tag by type name for the encoder: a `Map` (a hashed look-up) rather than `DataTag[type]`, a
+ * keyed property load that went megamorphic and cost ~4 % of a conformance run.
+ */
+const TAG_OF: ReadonlyMap<string, number> = new Map(Object.entries(DataTag));
+
 const TAG_NAME: (DataTypeName | undefined)[] = new Array(256).fill(undefined);
 for (const [name, tag] of Object.entries(DataTag)) TAG_NAME[tag] = name as DataTypeName;
 
@@ -669,7 +675,7 @@ export function writeData(w: Writer, d: DlmsData, depth = 0, path = PATH): void 
   if (depth >= MAX_DATA_DEPTH) {
     throw new MeterkitError(ErrorCode.NestingTooDeep, `data nested deeper than ${MAX_DATA_DEPTH}`, { path });
   }
-  const tag = (DataTag as Record<string, number | undefined>)[d.type];
+  const tag = TAG_OF.get(d.type);
   if (tag === undefined) encodeFail(`unknown data type ${String(d.type)}`, path);
   w.u8(tag);
   if (d.type === 'array' || d.type === 'structure') {
