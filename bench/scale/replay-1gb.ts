@@ -6,15 +6,15 @@
  * (`process.resourceUsage().maxRSS`, which includes worker threads). PASS verdicts are counted,
  * not listed. Target: ≥ 50 MB/s and peak RSS under 200 MB whatever the size.
  *
- *   node --conditions=meterkit-source --import tsx bench/scale/replay-1gb.ts [--mb 1024] [--workers 1,2]
- *        [--keep FILE] [--file EXISTING.pcapng] [--json]
+ *   node --conditions=meterkit-source --import tsx bench/scale/replay-1gb.ts [--mb 1024] [--workers 0,1,2]
+ *        [--keep FILE] [--file EXISTING.pcapng] [--json] [--no-tune]
  */
 import { execFileSync } from 'node:child_process';
 import { statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runConformance } from '@meterkit/conformance';
+import { runConformance, tuneHeapForReplay } from '@meterkit/conformance';
 import { writeDlmsCapture } from './dlms-capture.js';
 
 const args = process.argv.slice(2);
@@ -25,6 +25,8 @@ const opt = (name: string): string | undefined => {
 
 /** One replay, in this process: prints one JSON line. */
 async function runOnce(path: string, workers: number): Promise<void> {
+  // what `meterkit replay` does first (pass --no-tune to measure V8's defaults)
+  if (!args.includes('--no-tune')) tuneHeapForReplay();
   const size = statSync(path).size;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -62,13 +64,21 @@ if (child !== undefined) {
       `wrote ${(written / 1e6).toFixed(0)} MB to ${path} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
   }
-  const counts = (opt('--workers') ?? '1,2').split(',').map(Number);
+  const counts = (opt('--workers') ?? '0,1,2').split(',').map(Number);
   const rows: Record<string, unknown>[] = [];
   try {
     for (const workers of counts) {
       const out = execFileSync(
         process.execPath,
-        [...process.execArgv, fileURLToPath(import.meta.url), '--run', path, '--workers', String(workers)],
+        [
+          ...process.execArgv,
+          fileURLToPath(import.meta.url),
+          '--run',
+          path,
+          '--workers',
+          String(workers),
+          ...(args.includes('--no-tune') ? ['--no-tune'] : []),
+        ],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
       );
       const row = JSON.parse(out.trim().split('\n').pop()!) as Record<string, number | string>;

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { ErrorCode, isMeterkitError, MeterkitError, stringifyJson } from '@meterkit/core';
 import { SerialTransport, TcpTransport, type Transport, UdpTransport } from '@meterkit/core/transport';
@@ -7,6 +7,7 @@ import { parseProtocolFor, protocolForInput, unknownProtocolForFiles } from '../
 import { toHtml } from '../report/html.js';
 import { toJUnit } from '../report/junit.js';
 import { toTap } from '../report/tap.js';
+import { defaultReplayWorkers } from '../runner/heap.js';
 import { type RunProgress, runConformance } from '../runner/run.js';
 import { frameSession } from '../session/frame-session.js';
 import { readSession } from '../session/read-session.js';
@@ -33,7 +34,10 @@ export interface ReplayCommandArgs {
   readonly protocol?: SessionProtocol | undefined;
   /** `FILE=PROTOCOL` values: the protocol of every channel of one capture (beats `protocol`). */
   readonly protocolFor?: readonly string[] | undefined;
-  /** Worker threads for pcap/pcapng inputs (channels sharded over them; same report as one thread). */
+  /**
+   * Worker threads for pcap/pcapng inputs (channels sharded over them; same report as one thread).
+   * Default: `defaultReplayWorkers` of the inputs' total size.
+   */
   readonly workers?: number | undefined;
   /** Channel of the capture to replay (default the first client channel). */
   readonly channel?: string | undefined;
@@ -186,12 +190,18 @@ export async function replayCommandMain(args: ReplayCommandArgs, io: ReplayComma
       ? (p: RunProgress) => io.progress?.(p.totalBytes === 0 ? 1 : p.bytesRead / p.totalBytes, p.input)
       : undefined;
     const keyLog = args.keylog === undefined ? undefined : await readKeyLogFile(args.keylog);
+    let workers = args.workers;
+    if (workers === undefined) {
+      let bytes = 0;
+      for (const path of args.captures) bytes += (await stat(path).catch(() => undefined))?.size ?? 0;
+      workers = defaultReplayWorkers(bytes);
+    }
     const report = await runConformance(args.captures, {
       keys,
       keyLog,
       protocolOverride: args.protocol,
       protocolFor,
-      workers: args.workers,
+      workers,
       onProgress,
     });
     io.stdout(summaryLine(report));

@@ -1,4 +1,4 @@
-import { replayCommandMain } from '@meterkit/conformance';
+import { replayCommandMain, tuneHeapForReplay } from '@meterkit/conformance';
 import type { Argv, CommandModule } from 'yargs';
 import type { CommandContext } from './context.js';
 
@@ -105,7 +105,7 @@ export function replayCommand(ctx: CommandContext): CommandModule<object, Replay
         .option('workers', {
           type: 'number',
           describe:
-            'worker threads for pcap/pcapng inputs (default 0): reading stays on the main thread, the channels are sharded over the workers for the rules (same report; 1 is fastest on 2 cores)',
+            'worker threads for pcap/pcapng inputs: reading stays on the main thread, the channels are sharded over the workers for the rules (same report). Default 1 for 16 MiB of captures or more on a multi-core machine, else 0',
         })
         .example('$0 replay push.pcapng --report report.html', 'check a capture and write an HTML report')
         .example(
@@ -113,6 +113,8 @@ export function replayCommand(ctx: CommandContext): CommandModule<object, Replay
           'replay against a meter',
         ) as Argv<ReplayArgs>,
     handler: async (args) => {
+      // a process running `replay` is dedicated to it: bounded heap growth (see tuneHeapForReplay)
+      tuneHeapForReplay();
       const { io } = ctx;
       const tty = io.stderrIsTTY;
       const runArgs: Parameters<typeof replayCommandMain>[0] = {
