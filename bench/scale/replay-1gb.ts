@@ -7,7 +7,10 @@
  * not listed. Target: ≥ 50 MB/s and peak RSS under 200 MB whatever the size.
  *
  *   node --conditions=meterkit-source --import tsx bench/scale/replay-1gb.ts [--mb 1024] [--workers 0,1,2]
- *        [--keep FILE] [--file EXISTING.pcapng] [--json] [--no-tune]
+ *        [--keep FILE] [--file EXISTING.pcapng] [--json] [--no-tune] [--compiled]
+ *
+ * `--compiled` replays with the built packages (`npm run build` first), as a user's process would:
+ * from sources every worker thread also runs tsx's loader (slower, ~60 MB more per worker).
  */
 import { execFileSync } from 'node:child_process';
 import { statSync, unlinkSync } from 'node:fs';
@@ -68,19 +71,35 @@ if (child !== undefined) {
   const rows: Record<string, unknown>[] = [];
   try {
     for (const workers of counts) {
-      const out = execFileSync(
-        process.execPath,
-        [
-          ...process.execArgv,
-          fileURLToPath(import.meta.url),
-          '--run',
-          path,
-          '--workers',
-          String(workers),
-          ...(args.includes('--no-tune') ? ['--no-tune'] : []),
-        ],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
-      );
+      const tune = !args.includes('--no-tune');
+      const out = args.includes('--compiled')
+        ? execFileSync(
+            process.execPath,
+            [
+              fileURLToPath(new URL('./replay-compiled.mjs', import.meta.url)),
+              path,
+              String(workers),
+              tune ? 'tune' : 'no-tune',
+            ],
+            {
+              encoding: 'utf8',
+              stdio: ['ignore', 'pipe', 'inherit'],
+              maxBuffer: 1 << 20,
+            },
+          )
+        : execFileSync(
+            process.execPath,
+            [
+              ...process.execArgv,
+              fileURLToPath(import.meta.url),
+              '--run',
+              path,
+              '--workers',
+              String(workers),
+              ...(tune ? [] : ['--no-tune']),
+            ],
+            { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
+          );
       const row = JSON.parse(out.trim().split('\n').pop()!) as Record<string, number | string>;
       rows.push(row);
       if (!args.includes('--json'))

@@ -4,13 +4,27 @@
  * notAfter 99991231235959Z) and of device certificate signing requests, with @peculiar/x509 over
  * node's WebCrypto. For tests, labs and simulators: the keys are generated fresh and returned as PEM.
  */
-import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { ErrorCode, encodeBerNode, encodeOid, MeterkitError } from '@meterkit/core';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { SepCertificatePolicy, X509Oid } from './profile.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let x509Loaded: Promise<typeof X509> | undefined;
+
+/**
+ * @peculiar/x509 (with reflect-metadata, which it needs), loaded on the first PKI call: importing
+ * `@meterkit/ieee2030-5` then costs no certificate-generation code (about 700 KB with its ASN.1
+ * schemas), which matters in every conformance worker thread and every CLI start.
+ */
+function x509Library(): Promise<typeof X509> {
+  x509Loaded ??= (async () => {
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  })();
+  return x509Loaded;
+}
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -108,7 +122,7 @@ async function newKeys(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
-async function issued(cert: x509.X509Certificate, keys: CryptoKeyPair): Promise<IssuedCertificate> {
+async function issued(cert: X509.X509Certificate, keys: CryptoKeyPair): Promise<IssuedCertificate> {
   return {
     certificatePem: `${cert.toString('pem').trimEnd()}\n`,
     der: new Uint8Array(cert.rawData),
@@ -134,6 +148,7 @@ export async function createCa(
   pathLength?: number,
   notBefore: Date = new Date(Date.UTC(2024, 0, 1)),
 ): Promise<IssuedCertificate> {
+  const x509 = await x509Library();
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serialHex(),
@@ -179,7 +194,7 @@ export interface DeviceCertificateOptions {
  * keyAgreement), critical certificatePolicies and the critical HardwareModuleName SAN (RFC 4108),
  * with a random 8-byte hwSerialNum unless `options` gives one.
  */
-function deviceProfileExtensions(options: DeviceCertificateOptions): x509.Extension[] {
+function deviceProfileExtensions(x509: typeof X509, options: DeviceCertificateOptions): X509.Extension[] {
   const serial = options.hwSerialNum ?? webcrypto.getRandomValues(new Uint8Array(8));
   return [
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
@@ -204,7 +219,8 @@ export async function issueDeviceCertificate(
   publicKey: CryptoKey,
   issuer: IssuedCertificate,
   options: DeviceCertificateOptions = {},
-): Promise<x509.X509Certificate> {
+): Promise<X509.X509Certificate> {
+  const x509 = await x509Library();
   const issuerCert = new x509.X509Certificate(issuer.certificatePem);
   return x509.X509CertificateGenerator.create({
     serialNumber: serialHex(),
@@ -216,7 +232,7 @@ export async function issueDeviceCertificate(
     publicKey,
     signingKey: issuer.keys.privateKey,
     extensions: [
-      ...deviceProfileExtensions(options),
+      ...deviceProfileExtensions(x509, options),
       await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey),
     ],
   });
@@ -231,6 +247,7 @@ export async function createDeviceCsr(
   hwSerialNum: Uint8Array,
   hwType: string = TEST_HW_TYPE,
 ): Promise<{ readonly csrPem: string; readonly keys: CryptoKeyPair; readonly privateKeyPem: string }> {
+  const x509 = await x509Library();
   const keys = await newKeys();
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: '',
@@ -252,7 +269,8 @@ export async function issueFromCsr(
   csrPem: string,
   issuer: IssuedCertificate,
   options: DeviceCertificateOptions = {},
-): Promise<x509.X509Certificate> {
+): Promise<X509.X509Certificate> {
+  const x509 = await x509Library();
   const csr = new x509.Pkcs10CertificateRequest(csrPem);
   if (!(await csr.verify()))
     throw new MeterkitError(ErrorCode.SignatureInvalid, 'CSR signature does not verify');
@@ -276,6 +294,7 @@ export async function createDevice(
 export async function createSelfSignedDevice(
   options: DeviceCertificateOptions = {},
 ): Promise<IssuedCertificate> {
+  const x509 = await x509Library();
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialHex(),
@@ -284,7 +303,7 @@ export async function createSelfSignedDevice(
     notBefore: options.notBefore ?? new Date(Date.UTC(2024, 0, 1)),
     notAfter: options.notAfter ?? INDEFINITE,
     signingAlgorithm: SIGN,
-    extensions: deviceProfileExtensions(options),
+    extensions: deviceProfileExtensions(x509, options),
   });
   return issued(cert, keys);
 }
