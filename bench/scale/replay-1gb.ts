@@ -9,15 +9,16 @@
  *   node --conditions=meterkit-source --import tsx bench/scale/replay-1gb.ts [--mb 1024] [--workers 0,1,2]
  *        [--keep FILE] [--file EXISTING.pcapng] [--json] [--no-tune] [--compiled]
  *
- * `--compiled` replays with the built packages (`npm run build` first), as a user's process would:
- * from sources every worker thread also runs tsx's loader (slower, ~60 MB more per worker).
+ * Each replay runs `replay-child.mjs` in a fresh process, which calls `tuneHeapForReplay` first as
+ * `meterkit replay` does (`--no-tune` leaves V8's defaults). `--compiled` runs it with the built
+ * packages (`npm run build` first), as a user's process would; otherwise from the sources under
+ * tsx, where every worker thread also runs tsx's loader (slower, ~60 MB more per worker).
  */
 import { execFileSync } from 'node:child_process';
-import { statSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runConformance, tuneHeapForReplay } from '@meterkit/conformance';
 import { writeDlmsCapture } from './dlms-capture.js';
 
 const args = process.argv.slice(2);
@@ -26,93 +27,45 @@ const opt = (name: string): string | undefined => {
   return i < 0 ? undefined : args[i + 1];
 };
 
-/** One replay, in this process: prints one JSON line. */
-async function runOnce(path: string, workers: number): Promise<void> {
-  // what `meterkit replay` does first (pass --no-tune to measure V8's defaults)
-  if (!args.includes('--no-tune')) tuneHeapForReplay();
-  const size = statSync(path).size;
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  const report = await runConformance([path], { passFindings: false, frames: 'findings', workers });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = process.cpuUsage(cpu0);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  process.stdout.write(
-    `${JSON.stringify({
-      workers,
-      mb: size / 1e6,
-      seconds,
-      mbPerS: size / 1e6 / seconds,
-      cpuSeconds,
-      mbPerCpuS: size / 1e6 / cpuSeconds,
-      peakRssMb: process.resourceUsage().maxRSS / 1024,
-      verdict: report.summary.verdict,
-      pass: report.summary.total.PASS,
-      fail: report.summary.total.FAIL,
-    })}\n`,
+const existing = opt('--file');
+const keep = opt('--keep');
+const path = existing ?? keep ?? join(tmpdir(), `meterkit-scale-${process.pid}.pcapng`);
+if (existing === undefined) {
+  const started = Date.now();
+  const written = writeDlmsCapture(path, Number(opt('--mb') ?? '1024') * 1024 * 1024);
+  process.stderr.write(
+    `wrote ${(written / 1e6).toFixed(0)} MB to ${path} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );
 }
-
-const child = opt('--run');
-if (child !== undefined) {
-  await runOnce(child, Number(opt('--workers') ?? '1'));
-} else {
-  const existing = opt('--file');
-  const keep = opt('--keep');
-  const path = existing ?? keep ?? join(tmpdir(), `meterkit-scale-${process.pid}.pcapng`);
-  if (existing === undefined) {
-    const started = Date.now();
-    const written = writeDlmsCapture(path, Number(opt('--mb') ?? '1024') * 1024 * 1024);
-    process.stderr.write(
-      `wrote ${(written / 1e6).toFixed(0)} MB to ${path} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+const counts = (opt('--workers') ?? '0,1,2').split(',').map(Number);
+const rows: Record<string, unknown>[] = [];
+try {
+  for (const workers of counts) {
+    const tune = !args.includes('--no-tune');
+    // the child runs the built packages with --compiled, else the sources under this process's flags
+    const out = execFileSync(
+      process.execPath,
+      [
+        ...(args.includes('--compiled') ? [] : process.execArgv),
+        fileURLToPath(new URL('./replay-child.mjs', import.meta.url)),
+        path,
+        String(workers),
+        tune ? 'tune' : 'no-tune',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
     );
+    const row = JSON.parse(out.trim().split('\n').pop()!) as Record<string, number | string>;
+    rows.push(row);
+    if (!args.includes('--json'))
+      process.stdout.write(
+        `workers ${workers}: ${row.verdict} (${row.pass} PASS, ${row.fail} FAIL) ${Number(row.mb).toFixed(0)} MB in ${Number(
+          row.seconds,
+        ).toFixed(1)} s = ${Number(row.mbPerS).toFixed(1)} MB/s wall, ${Number(row.mbPerCpuS).toFixed(
+          1,
+        )} MB/s per CPU-second, peak RSS ${Number(row.peakRssMb).toFixed(0)} MB\n`,
+      );
   }
-  const counts = (opt('--workers') ?? '0,1,2').split(',').map(Number);
-  const rows: Record<string, unknown>[] = [];
-  try {
-    for (const workers of counts) {
-      const tune = !args.includes('--no-tune');
-      const out = args.includes('--compiled')
-        ? execFileSync(
-            process.execPath,
-            [
-              fileURLToPath(new URL('./replay-compiled.mjs', import.meta.url)),
-              path,
-              String(workers),
-              tune ? 'tune' : 'no-tune',
-            ],
-            {
-              encoding: 'utf8',
-              stdio: ['ignore', 'pipe', 'inherit'],
-              maxBuffer: 1 << 20,
-            },
-          )
-        : execFileSync(
-            process.execPath,
-            [
-              ...process.execArgv,
-              fileURLToPath(import.meta.url),
-              '--run',
-              path,
-              '--workers',
-              String(workers),
-              ...(tune ? [] : ['--no-tune']),
-            ],
-            { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
-          );
-      const row = JSON.parse(out.trim().split('\n').pop()!) as Record<string, number | string>;
-      rows.push(row);
-      if (!args.includes('--json'))
-        process.stdout.write(
-          `workers ${workers}: ${row.verdict} (${row.pass} PASS, ${row.fail} FAIL) ${Number(row.mb).toFixed(0)} MB in ${Number(
-            row.seconds,
-          ).toFixed(1)} s = ${Number(row.mbPerS).toFixed(1)} MB/s wall, ${Number(row.mbPerCpuS).toFixed(
-            1,
-          )} MB/s per CPU-second, peak RSS ${Number(row.peakRssMb).toFixed(0)} MB\n`,
-        );
-    }
-  } finally {
-    if (existing === undefined && keep === undefined) unlinkSync(path);
-  }
-  if (args.includes('--json')) process.stdout.write(`${JSON.stringify(rows)}\n`);
+} finally {
+  if (existing === undefined && keep === undefined) unlinkSync(path);
 }
+if (args.includes('--json')) process.stdout.write(`${JSON.stringify(rows)}\n`);

@@ -1,6 +1,7 @@
-// The `--compiled` child of replay-1gb.ts: the same measurement as its `runOnce`, in plain
-// JavaScript importing the built @meterkit/conformance (run `npm run build` first), as a user's
-// process would. Prints one JSON line. Usage: node replay-compiled.mjs FILE WORKERS tune|no-tune
+// One replay measured for replay-1gb.ts, in a fresh process: plain JavaScript, so the same file
+// runs the built @meterkit/conformance (`node replay-child.mjs`, after `npm run build`) or the
+// TypeScript sources (`node --conditions=meterkit-source --import tsx replay-child.mjs`). Prints
+// one JSON line. Usage: node replay-child.mjs FILE WORKERS tune|no-tune
 import { statSync } from 'node:fs';
 import { runConformance, tuneHeapForReplay } from '@meterkit/conformance';
 
