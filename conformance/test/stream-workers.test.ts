@@ -35,7 +35,11 @@ t.test('worker shards give the same report as one thread', async (t) => {
     'PASS findings listed up to the limit',
   );
   t.same(await runConformance(inputs, { ...base, workers: 3 }), one, '3 workers');
-  t.same(await runConformance(inputs, { ...base, workers: 1 }), one, 'one worker (reading and rules on two threads)');
+  t.same(
+    await runConformance(inputs, { ...base, workers: 1 }),
+    one,
+    'one worker (reading and rules on two threads)',
+  );
   t.same(await runConformance(inputs, { ...base, workers: 0 }), one, 'workers: 0 is the calling thread');
   // without PASS findings and with a small findings limit, the same detail is cut
   const small = await runConformance(inputs, { createdAt: new Date(0), passFindings: false, maxFindings: 1 });
