@@ -105,21 +105,8 @@ export interface Rule<S = undefined> extends RuleDefinition {
 /** A rule of any state type, as the runner holds it. */
 export type AnyRule = Rule<unknown>;
 
-/** PASS outcomes for offsets 0..1023 and for none, made once (frozen): most messages pass every rule. */
-const PASS_NO_OFFSET: RuleOutcome = Object.freeze({ verdict: 'PASS', offset: undefined });
-const PASS_AT: RuleOutcome[] = [];
-
-/**
- * A PASS outcome. Outcomes are read, never changed, so a shared frozen one serves for no offset
- * and for small offsets (a 1 GB capture gives ~28 million PASS verdicts: one object each was a
- * noticeable share of the collector's work).
- */
-export const pass = (offset?: number): RuleOutcome => {
-  if (offset === undefined) return PASS_NO_OFFSET;
-  if (offset >= 0 && offset < 1024 && Number.isInteger(offset))
-    return (PASS_AT[offset] ??= Object.freeze({ verdict: 'PASS', offset }));
-  return { verdict: 'PASS', offset };
-};
+/** Builds a PASS outcome. */
+export const pass = (offset?: number): RuleOutcome => ({ verdict: 'PASS', offset });
 
 /** Builds a non-PASS outcome. */
 export const outcome = (verdict: Verdict, message: string, offset?: number, frame?: number): RuleOutcome => ({
