@@ -1,4 +1,5 @@
 import { ErrorCode, MeterkitError } from '@meterkit/core';
+import { ownedCopy } from './owned-copy.js';
 
 /**
  * The message framings `frameStream` can cut out of a reassembled byte stream:
@@ -178,30 +179,6 @@ class ArrayFrameSink implements StreamFrameSink {
 
 const NO_BYTES = new Uint8Array(0);
 
-/** Size of the slabs framed messages are copied into (one `ArrayBuffer` per slab, not per message). */
-const SLAB_SIZE = 256 * 1024;
-/** Messages longer than this get a buffer of their own, so a slab is never mostly one message. */
-const SLAB_MAX_MESSAGE = 8 * 1024;
-let slab = new Uint8Array(SLAB_SIZE);
-let slabFill = 0;
-
-/**
- * A copy of `b[s..e)` that shares memory with nothing written later: a view into the current slab
- * (a new slab is started when it is full), or its own buffer for a long message.
- */
-function ownedCopy(b: Uint8Array, s: number, e: number): Uint8Array {
-  const n = e - s;
-  if (n > SLAB_MAX_MESSAGE) return b.slice(s, e);
-  if (slabFill + n > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabFill = 0;
-  }
-  const at = slabFill;
-  slabFill += n;
-  if (n <= 64) for (let i = 0; i < n; i++) slab[at + i] = b[s + i]!;
-  else slab.set(b.subarray(s, e), at);
-  return slab.subarray(at, at + n);
-}
 /** A buffer above this size is dropped once empty, so an idle channel holds nothing. */
 const KEEP_BUFFER = 64 * 1024;
 

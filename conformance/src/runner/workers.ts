@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, MeterkitError } from '@meterkit/core';
 import type { Keyring, KeyringSettings } from '../keyring.js';
+import { ownedCopy } from '../reassembly/owned-copy.js';
 import { ALL_RULES } from '../rules/index.js';
 import type { AnyRule } from '../rules/rule.js';
 import type { SessionMessage } from '../session/frame-session.js';
@@ -152,27 +153,6 @@ class BatchWriter {
   }
 }
 
-/** Size of the slabs a worker copies messages into (one `ArrayBuffer` per slab, not per message). */
-const SLAB_SIZE = 256 * 1024;
-/** Messages longer than this get a buffer of their own. */
-const SLAB_MAX_MESSAGE = 8 * 1024;
-let slab = new Uint8Array(SLAB_SIZE);
-let slabFill = 0;
-
-/** A copy of `b[s..e)` as a view into the current slab (never written again), or its own buffer when long. */
-function slabCopy(b: Uint8Array, s: number, e: number): Uint8Array {
-  const n = e - s;
-  if (n > SLAB_MAX_MESSAGE) return b.slice(s, e);
-  if (slabFill + n > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabFill = 0;
-  }
-  const at = slabFill;
-  slabFill += n;
-  slab.set(b.subarray(s, e), at);
-  return slab.subarray(at, at + n);
-}
-
 /**
  * Unpacks a batch into calls on a shard runner; each message gets its own copy of its bytes (small
  * ones in a shared slab), so nothing a rule keeps holds on to the whole batch.
@@ -199,7 +179,7 @@ export function applyBatch(batch: ShardBatch, shard: ShardRunner): void {
         ? undefined
         : BigInt(seconds) * 1_000_000_000n + BigInt(meta[at + 11]!),
       protocol: s(meta[at + 5]!) as SessionProtocol | undefined,
-      bytes: slabCopy(bytes, start, start + meta[at + 9]!),
+      bytes: ownedCopy(bytes, start, start + meta[at + 9]!),
       offset: meta[at + 7]!,
       reason: s(meta[at + 14]!),
       gap: missing === NONE ? undefined : { missing, reason: s(meta[at + 13]!) as SessionGap['reason'] },
