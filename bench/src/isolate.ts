@@ -44,22 +44,21 @@ export interface CaseChildPlan {
   readonly case: string;
 }
 
-/** One child process serving one case. */
+/** One child process serving one case; requests are answered in order, one reply each. */
 class CaseChild {
   private readonly proc: ChildProcess;
-  private readonly waiting: ((reply: unknown) => void)[] = [];
+  private readonly waiting: { resolve: (reply: unknown) => void; reject: (e: Error) => void }[] = [];
   private failed: Error | undefined;
-  private readonly failures: ((e: Error) => void)[] = [];
 
   constructor(plan: CaseChildPlan) {
     const main = fileURLToPath(import.meta.url).replace(/isolate\.(ts|js)$/, 'main.$1');
     this.proc = spawn(process.execPath, [...process.execArgv, main, '--serve', JSON.stringify(plan)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    this.proc.on('message', (m) => this.waiting.shift()?.(m));
+    this.proc.on('message', (m) => this.waiting.shift()?.resolve(m));
     const fail = (e: Error) => {
       this.failed ??= e;
-      for (const f of this.failures.splice(0)) f(this.failed);
+      for (const w of this.waiting.splice(0)) w.reject(this.failed);
     };
     this.proc.on('error', fail);
     this.proc.on('exit', (code) => {
@@ -70,8 +69,7 @@ class CaseChild {
   request<T>(req: ChildRequest): Promise<T> {
     if (this.failed !== undefined) return Promise.reject(this.failed);
     return new Promise<T>((resolve, reject) => {
-      this.waiting.push((m) => resolve(m as T));
-      this.failures.push(reject);
+      this.waiting.push({ resolve: (m) => resolve(m as T), reject });
       this.proc.send(req);
     });
   }

@@ -154,7 +154,7 @@ export async function runCases(
   options: RunOptions = {},
   onResult?: (result: CaseResult) => void,
 ): Promise<CaseResult[]> {
-  const measured = new Map<string, { c: BenchCase; samples: number[]; ops: number }>();
+  const measured = new Map<string, number[]>();
   const order = [...cases].sort(
     (a, b) => Number(a.baseline !== undefined) - Number(b.baseline !== undefined),
   );
@@ -177,13 +177,9 @@ export async function runCases(
         await c.teardown?.();
       }
     }
-    measured.set(c.name, { c, samples, ops: median(samples) });
+    measured.set(c.name, samples);
   }
-  const results = caseResults(
-    cases,
-    new Map([...measured].map(([name, m]) => [name, m.samples])),
-    pairedRatios,
-  );
+  const results = caseResults(cases, measured, pairedRatios);
   for (const r of results) onResult?.(r);
   return results;
 }
