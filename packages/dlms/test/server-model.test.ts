@@ -85,6 +85,13 @@ t.test('the JSON data form: both spellings, every type, round trip', async (t) =
   ] as [JsonInput, string][]) {
     t.throws(() => dataFromJson(bad), { code: 207, path }, JSON.stringify(bad));
   }
+  // non-finite floats: written as text by the JSON form, read back (fast-check found Infinity)
+  for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+    for (const type of ['float32', 'float64'] as const) {
+      const json = JSON.parse(JSON.stringify(dataToJson({ type, value: v }))) as JsonInput;
+      t.same(dataFromJson(json), { type, value: v }, `${type} ${v} round trip`);
+    }
+  }
   let deep: JsonInput = { integer: 1 };
   for (let i = 0; i < 40; i++) deep = { array: [deep] };
   t.throws(() => dataFromJson(deep), { code: 209 });

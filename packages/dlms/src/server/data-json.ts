@@ -2,7 +2,7 @@
  * The JSON form of COSEM data (IEC 62056-6-2 §4.1.5 "Data" CHOICE) used by simulator profiles:
  * `{ "type": "double-long-unsigned", "value": 4027 }`, the same shape `stringifyJson` gives a
  * decoded value. Octet-strings are hex text, 64-bit integers decimal strings (or safe numbers),
- * bit-strings `'0'`/`'1'` text, date-times either an ISO 8601 string or the `CosemDateTime` fields,
+ * bit-strings `'0'`/`'1'` text, non-finite floats `"NaN"`/`"Infinity"`/`"-Infinity"` text, date-times either an ISO 8601 string or the `CosemDateTime` fields,
  * arrays and structures lists of the same form. The short form `{ "double-long-unsigned": 4027 }`
  * is accepted on input too, and an octet-string may be given as an OBIS code with `{ "obis": … }`.
  */
@@ -15,6 +15,13 @@ import {
   cosemDateTimeFromIso,
 } from '../axdr/date-time.js';
 import { parseObis } from '../obis/obis.js';
+
+/** The non-finite floating-point values, as the JSON form (`toJsonValue`) writes them. */
+const NON_FINITE: ReadonlyMap<string, number> = new Map([
+  ['NaN', Number.NaN],
+  ['Infinity', Number.POSITIVE_INFINITY],
+  ['-Infinity', Number.NEGATIVE_INFINITY],
+]);
 
 /** Deepest nesting the JSON reader accepts (the A-XDR decoder's limit). IEC 62056-6-2 §4.1.5. */
 const MAX_DEPTH = 32;
@@ -164,9 +171,13 @@ export function dataFromJson(json: JsonInput, path = 'data', depth = 0): DlmsDat
       if (typeof value !== 'string') return bad(path, `${t} needs a string`);
       return { type: t, value };
     case 'float32':
-    case 'float64':
-      if (typeof value !== 'number') return bad(path, `${t} needs a number`);
-      return { type: t, value };
+    case 'float64': {
+      // the JSON form writes the non-finite values as text (JSON has no number for them)
+      const v = typeof value === 'string' ? NON_FINITE.get(value) : value;
+      if (typeof v !== 'number')
+        return bad(path, `${t} needs a number ("NaN", "Infinity", "-Infinity" as text)`);
+      return { type: t, value: v };
+    }
     case 'date-time':
       return { type: t, value: dateTimeOf(value ?? null, path) };
     case 'date':
@@ -201,6 +212,10 @@ export function dataToJson(d: DlmsData): JsonOutput {
     case 'date':
     case 'time':
       return { type: d.type, value: { ...d.value } as { [k: string]: JsonOutput } };
+    case 'float32':
+    case 'float64':
+      // JSON has no number for NaN and ±Infinity: text, as `toJsonValue` writes them
+      return { type: d.type, value: Number.isFinite(d.value) ? d.value : String(d.value) };
     default:
       return { type: d.type, value: d.value } as JsonOutput;
   }
